@@ -1,0 +1,522 @@
+package dev.cutover;
+
+import dev.cutover.internal.DnsClient;
+import dev.cutover.internal.HostCache;
+import dev.cutover.internal.HostNames;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.ResolverConfig;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.hosts.HostsFileParser;
+
+/**
+ * Resolves host names through DNS itself, honouring each answer's TTL, so that no JVM cache
+ * stands between a DNS change and the client.
+ *
+ * <h2>What it does</h2>
+ *
+ * <ul>
+ *   <li><b>TTL.</b> An answer is kept for its TTL, the smallest along a CNAME chain, clamped to
+ *       [{@link Builder#minTtl minTtl}, {@link Builder#maxTtl maxTtl}] (1 s and 30 s by default).
+ *   <li><b>Refresh ahead.</b> A name in use is queried again in the background when 80% of its
+ *       TTL has passed, and the old answer is served until the new one arrives, so after the first
+ *       lookup a caller never waits for DNS. Concurrent lookups of one name share one query. A
+ *       name not looked up for {@link Builder#idleTimeout idleTimeout} is forgotten; at most
+ *       {@link Builder#maxHosts maxHosts} names are tracked (least recently used goes first).
+ *   <li><b>DNS down.</b> When DNS cannot be asked (time-out, SERVFAIL, REFUSED, unreachable
+ *       servers), the last good answer keeps being served for up to {@link Builder#maxStale
+ *       maxStale} past its TTL, with retries backing off from {@code minTtl} to {@code maxTtl};
+ *       listeners hear of it through {@link ResolverListener#staleAnswerServed}. After that,
+ *       lookups fail with an {@link UnknownHostException} that says why.
+ *   <li><b>The name is gone.</b> NXDOMAIN and an empty answer (NODATA) are answers, not failures:
+ *       lookups fail at once with an {@link UnknownHostException} naming the host and the outcome,
+ *       cached for {@link Builder#negativeTtl negativeTtl}. They are not reported as an address
+ *       change, so connections already open are left alone (dropping them would turn a DNS
+ *       mistake into failed requests); when the name comes back, the change is reported against
+ *       the last addresses it had.
+ *   <li><b>Changes.</b> Every change of a name's address <em>set</em> is reported to the {@link
+ *       ResolverListener}s as an {@link AddressChange}.
+ *   <li><b>Without DNS.</b> IP literals and {@code localhost} are answered without any query; the
+ *       hosts file is read before DNS (one address per family, as dnsjava's parser reads it).
+ *   <li><b>Order.</b> See {@link ResolvedAddressTypes}: the preferred family first, and within it
+ *       the addresses rotated at random on each lookup so new connections spread over all of
+ *       them.
+ * </ul>
+ *
+ * <h2>Example</h2>
+ *
+ * <pre>{@code
+ * CutoverResolver resolver = CutoverResolver.builder()
+ *     .maxTtl(Duration.ofSeconds(10))
+ *     .build();
+ * List<InetAddress> addresses = resolver.lookup("api.example.com");
+ * }</pre>
+ *
+ * <p>Thread-safety: instances are thread-safe; one resolver is meant to be shared by every
+ * client in a process. It owns one daemon thread, named {@code cutover-resolver-N}, which
+ * {@link #close()} stops.
+ */
+public final class CutoverResolver implements AutoCloseable {
+  private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+
+  private final HostCache cache;
+  private final List<InetSocketAddress> nameServers;
+
+  private CutoverResolver(Builder builder) {
+    ResolverConfig system = builder.nameServers == null || builder.searchDomains == null
+        || builder.ndots < 0 ? ResolverConfig.getCurrentConfig() : null;
+    this.nameServers = builder.nameServers != null ? builder.nameServers : system.servers();
+    if (nameServers.isEmpty()) {
+      throw new IllegalStateException("no name servers: the system configuration lists none;"
+          + " set them with CutoverResolver.builder().nameServers(...)");
+    }
+    List<Name> search;
+    if (builder.searchDomains != null) {
+      search = builder.searchDomains;
+    } else if (builder.nameServers == null) {
+      search = system.searchPath();
+    } else {
+      // Explicit name servers are usually not the ones the system's search domains belong to.
+      search = List.of();
+    }
+    int ndots = builder.ndots >= 0 ? builder.ndots : system.ndots();
+    HostsFileParser hosts = builder.hostsFile == null ? null
+        : Files.isReadable(builder.hostsFile) ? new HostsFileParser(builder.hostsFile, false)
+        : null;
+    ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, runnable -> {
+      Thread t = new Thread(runnable, "cutover-resolver-" + THREAD_IDS.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    thread.setRemoveOnCancelPolicy(true);
+    DnsClient client = new DnsClient(nameServers, builder.queryTimeout, search, ndots,
+        builder.resolvedAddressTypes, hosts, thread, thread);
+    this.cache = new HostCache(client, builder.ticker, thread, builder.minTtl, builder.maxTtl,
+        builder.negativeTtl, builder.maxStale, builder.idleTimeout, builder.maxHosts,
+        Duration.ofMillis(100));
+  }
+
+  /**
+   * Returns a builder with the defaults described on each setter.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns the addresses of a host, from the cache when it holds a servable answer, from DNS
+   * otherwise. Only the first lookup of a name (or one after a long idle period, a negative
+   * answer running out, or {@code maxStale} passing) waits for DNS, at most about the query
+   * time-out per search domain tried.
+   *
+   * @param host a host name such as {@code api.example.com} (a trailing dot means "no search
+   *     domains"), or an IPv4 or IPv6 literal
+   * @return the addresses, never empty; the list is immutable
+   * @throws UnknownHostException if the name is malformed, does not exist (NXDOMAIN), has no
+   *     address of the configured families (NODATA), or DNS failed and no answer is servable; the
+   *     message names the host and says which
+   * @throws IllegalArgumentException if host is null
+   * @throws IllegalStateException if this resolver is closed
+   */
+  public List<InetAddress> lookup(String host) throws UnknownHostException {
+    if (host != null) {
+      List<InetAddress> cached = cache.lookupCached(host);
+      if (cached != null) {
+        return cached;
+      }
+    }
+    InetAddress literal = HostNames.literal(host);
+    if (literal != null) {
+      return List.of(literal);
+    }
+    String normalized = HostNames.normalize(host);
+    if (HostNames.isLocalhost(normalized)) {
+      return localhost(host);
+    }
+    return cache.lookup(normalized);
+  }
+
+  /**
+   * Asks DNS for a host again now, instead of waiting for its TTL, for example because a server
+   * behind it just failed. Rate-limited per host: if the host was queried less than {@code
+   * minTtl} ago, or a query is already in flight, no new query is sent and the stage completes
+   * with the current (or in-flight) answer. Listeners are told of any change as usual.
+   *
+   * @param host the host name
+   * @return a stage completed with the addresses, or exceptionally with an {@link
+   *     UnknownHostException} (wrapped in a {@link java.util.concurrent.CompletionException})
+   * @throws IllegalArgumentException if host is null
+   * @throws IllegalStateException if this resolver is closed
+   */
+  public CompletionStage<List<InetAddress>> refresh(String host) {
+    try {
+      InetAddress literal = HostNames.literal(host);
+      if (literal != null) {
+        return CompletableFuture.completedFuture(List.of(literal));
+      }
+      String normalized = HostNames.normalize(host);
+      if (HostNames.isLocalhost(normalized)) {
+        return CompletableFuture.completedFuture(localhost(host));
+      }
+      return cache.refresh(normalized);
+    } catch (UnknownHostException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Returns the addresses currently cached for a host, without any DNS traffic and without
+   * waiting, or an empty list if none are (never looked up, negative, failed, or forgotten).
+   * Stale addresses served under {@code maxStale} are included.
+   *
+   * @param host the host name, exactly as passed to {@link #lookup}
+   * @return an immutable list, possibly empty
+   */
+  public List<InetAddress> cachedAddresses(String host) {
+    if (host == null) {
+      return List.of();
+    }
+    List<InetAddress> addresses = cache.peek(host);
+    if (addresses == null) {
+      addresses = cache.peek(host.toLowerCase(java.util.Locale.ROOT));
+    }
+    return addresses == null ? List.of() : addresses;
+  }
+
+  /**
+   * Registers a listener for address changes, query outcomes and stale answers. A listener added
+   * twice is called twice.
+   *
+   * @param listener the listener
+   * @throws NullPointerException if listener is null
+   */
+  public void addListener(ResolverListener listener) {
+    cache.addListener(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Removes one registration of a listener; does nothing if it was not registered.
+   *
+   * @param listener the listener
+   */
+  public void removeListener(ResolverListener listener) {
+    cache.removeListener(listener);
+  }
+
+  /**
+   * Returns the name servers this resolver asks, in order.
+   *
+   * @return an immutable list
+   */
+  public List<InetSocketAddress> nameServers() {
+    return nameServers;
+  }
+
+  /**
+   * Stops the background refresh thread and forgets every cached name. Lookups waiting for DNS
+   * fail; later calls throw {@link IllegalStateException}. Idempotent.
+   */
+  @Override
+  public void close() {
+    cache.close();
+  }
+
+  private List<InetAddress> localhost(String host) throws UnknownHostException {
+    InetAddress v4 = InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1});
+    byte[] loopback6 = new byte[16];
+    loopback6[15] = 1;
+    InetAddress v6 = InetAddress.getByAddress(host, loopback6);
+    return List.of(v4, v6);
+  }
+
+  /**
+   * Builds a {@link CutoverResolver}. Setters validate their argument at once and throw {@link
+   * IllegalArgumentException} naming the setter, the value and what is expected.
+   *
+   * <p>Not thread-safe; {@link #build()} may be called more than once, each call returning an
+   * independent resolver.
+   */
+  public static final class Builder {
+    private List<InetSocketAddress> nameServers;
+    private Duration queryTimeout = Duration.ofSeconds(3);
+    private Duration minTtl = Duration.ofSeconds(1);
+    private Duration maxTtl = Duration.ofSeconds(30);
+    private Duration negativeTtl = Duration.ofSeconds(1);
+    private Duration maxStale = Duration.ofMinutes(5);
+    private Duration idleTimeout = Duration.ofMinutes(10);
+    private int maxHosts = 10_000;
+    private List<Name> searchDomains;
+    private int ndots = -1;
+    private ResolvedAddressTypes resolvedAddressTypes = ResolvedAddressTypes.IPV4_PREFERRED;
+    private Path hostsFile = defaultHostsFile();
+    private Ticker ticker = Ticker.systemTicker();
+
+    private Builder() {}
+
+    /**
+     * Sets the name servers to ask, in order of preference. Default: the system's ({@code
+     * /etc/resolv.conf} and its equivalents, as dnsjava's {@link ResolverConfig} reads them).
+     * Any port may be used.
+     *
+     * @param servers IP addresses with ports; not empty, not unresolved, port 1 to 65535
+     * @return this builder
+     * @throws IllegalArgumentException if the list is empty or an address is unusable
+     */
+    public Builder nameServers(InetSocketAddress... servers) {
+      if (servers == null || servers.length == 0) {
+        throw new IllegalArgumentException(
+            "nameServers: expected at least one name server address, got none");
+      }
+      List<InetSocketAddress> checked = new ArrayList<>(servers.length);
+      for (InetSocketAddress server : servers) {
+        if (server == null) {
+          throw new IllegalArgumentException("nameServers: null in the list of name servers");
+        }
+        if (server.isUnresolved() || server.getAddress() == null) {
+          throw new IllegalArgumentException("nameServers: " + server + " is unresolved;"
+              + " give the name server as an IP address, e.g. new InetSocketAddress(\"10.0.0.2\","
+              + " 53)");
+        }
+        if (server.getPort() < 1 || server.getPort() > 65535) {
+          throw new IllegalArgumentException("nameServers: port " + server.getPort() + " of "
+              + server + " is out of range; expected 1 to 65535 (53 for standard DNS)");
+        }
+        checked.add(server);
+      }
+      this.nameServers = List.copyOf(checked);
+      return this;
+    }
+
+    /**
+     * Sets how long one resolution may wait for a name server's answer, across all servers: the
+     * query goes to the first server at once and to the next ones after an equal share of this
+     * time (or at once when a server fails), and the first usable answer wins. Default 3 s.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if timeout is null, zero or negative
+     */
+    public Builder queryTimeout(Duration timeout) {
+      this.queryTimeout = positive("queryTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Sets the shortest time an answer is kept, whatever its TTL says, and the shortest interval
+     * between two forced {@link #refresh} queries for a host. Default 1 s.
+     *
+     * @param minTtl a positive duration, at most {@link #maxTtl}
+     * @return this builder
+     * @throws IllegalArgumentException if minTtl is null, zero or negative
+     */
+    public Builder minTtl(Duration minTtl) {
+      this.minTtl = positive("minTtl", minTtl);
+      return this;
+    }
+
+    /**
+     * Sets the longest time an answer is kept, whatever its TTL says: the bound on how long a DNS
+     * change can go unseen. Default 30 s.
+     *
+     * @param maxTtl a positive duration, at least {@link #minTtl}
+     * @return this builder
+     * @throws IllegalArgumentException if maxTtl is null, zero or negative
+     */
+    public Builder maxTtl(Duration maxTtl) {
+      this.maxTtl = positive("maxTtl", maxTtl);
+      return this;
+    }
+
+    /**
+     * Sets how long an NXDOMAIN or empty answer is kept before DNS is asked again. Default 1 s.
+     * Zero means negative answers are not cached.
+     *
+     * @param negativeTtl zero or a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if negativeTtl is null or negative
+     */
+    public Builder negativeTtl(Duration negativeTtl) {
+      this.negativeTtl = nonNegative("negativeTtl", negativeTtl);
+      return this;
+    }
+
+    /**
+     * Sets how long past its TTL the last good answer may be served while DNS cannot be reached.
+     * Default 5 minutes. Zero disables serving stale answers.
+     *
+     * @param maxStale zero or a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if maxStale is null or negative
+     */
+    public Builder maxStale(Duration maxStale) {
+      this.maxStale = nonNegative("maxStale", maxStale);
+      return this;
+    }
+
+    /**
+     * Sets how long a name may go without a lookup before it stops being refreshed and is
+     * forgotten. Default 10 minutes.
+     *
+     * @param idleTimeout a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if idleTimeout is null, zero or negative
+     */
+    public Builder idleTimeout(Duration idleTimeout) {
+      this.idleTimeout = positive("idleTimeout", idleTimeout);
+      return this;
+    }
+
+    /**
+     * Sets how many names are tracked at most; when a new one arrives at the limit, the least
+     * recently used is forgotten. Default 10,000.
+     *
+     * @param maxHosts at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if maxHosts is less than 1
+     */
+    public Builder maxHosts(int maxHosts) {
+      if (maxHosts < 1) {
+        throw new IllegalArgumentException("maxHosts: expected at least 1, got " + maxHosts);
+      }
+      this.maxHosts = maxHosts;
+      return this;
+    }
+
+    /**
+     * Sets the search domains appended to names with fewer than {@link #ndots} dots. Default:
+     * the system's when the system's name servers are used, none when {@link #nameServers} is
+     * set.
+     *
+     * @param domains domain names such as {@code svc.cluster.local}; none to disable the search
+     * @return this builder
+     * @throws IllegalArgumentException if a domain is null or not a valid DNS name
+     */
+    public Builder searchDomains(String... domains) {
+      Objects.requireNonNull(domains, "domains");
+      List<Name> names = new ArrayList<>(domains.length);
+      for (String domain : domains) {
+        if (domain == null || domain.isBlank()) {
+          throw new IllegalArgumentException(
+              "searchDomains: expected a domain name such as example.com, got '" + domain + "'");
+        }
+        try {
+          names.add(Name.fromString(domain, Name.root));
+        } catch (TextParseException e) {
+          throw new IllegalArgumentException(
+              "searchDomains: '" + domain + "' is not a valid domain name: " + e.getMessage(), e);
+        }
+      }
+      this.searchDomains = List.copyOf(names);
+      return this;
+    }
+
+    /**
+     * Sets how many dots a name needs to be tried as absolute before the search domains. Default:
+     * the system's (usually 1).
+     *
+     * @param ndots 0 to 15
+     * @return this builder
+     * @throws IllegalArgumentException if ndots is out of range
+     */
+    public Builder ndots(int ndots) {
+      if (ndots < 0 || ndots > 15) {
+        throw new IllegalArgumentException("ndots: expected 0 to 15, got " + ndots);
+      }
+      this.ndots = ndots;
+      return this;
+    }
+
+    /**
+     * Sets which address families are resolved and in which order. Default {@link
+     * ResolvedAddressTypes#IPV4_PREFERRED}.
+     *
+     * @param types the families
+     * @return this builder
+     * @throws NullPointerException if types is null
+     */
+    public Builder resolvedAddressTypes(ResolvedAddressTypes types) {
+      this.resolvedAddressTypes = Objects.requireNonNull(types, "resolvedAddressTypes");
+      return this;
+    }
+
+    /**
+     * Sets the hosts file read before DNS; its answers are kept for {@link #minTtl} and re-read
+     * when the file changes. Default: the system's ({@code /etc/hosts}, or the Windows
+     * equivalent). {@code null} or a missing file means no hosts file.
+     *
+     * @param hostsFile the file, or null
+     * @return this builder
+     */
+    public Builder hostsFile(Path hostsFile) {
+      this.hostsFile = hostsFile;
+      return this;
+    }
+
+    /**
+     * Sets the time source for TTLs, refreshes, back-off and idle expiry. Default {@link
+     * Ticker#systemTicker()}. Tests pass a fake ticker to move time without sleeping.
+     *
+     * @param ticker the time source
+     * @return this builder
+     * @throws NullPointerException if ticker is null
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Builds the resolver and starts its background thread.
+     *
+     * @return a new resolver
+     * @throws IllegalArgumentException if {@code minTtl} is greater than {@code maxTtl}
+     * @throws IllegalStateException if no name server is set and the system lists none
+     */
+    public CutoverResolver build() {
+      if (minTtl.compareTo(maxTtl) > 0) {
+        throw new IllegalArgumentException("minTtl (" + minTtl + ") is greater than maxTtl ("
+            + maxTtl + "); expected minTtl <= maxTtl");
+      }
+      return new CutoverResolver(this);
+    }
+
+    private static Duration positive(String name, Duration value) {
+      if (value == null || value.isZero() || value.isNegative()) {
+        throw new IllegalArgumentException(
+            name + ": expected a positive duration, got " + value);
+      }
+      return value;
+    }
+
+    private static Duration nonNegative(String name, Duration value) {
+      if (value == null || value.isNegative()) {
+        throw new IllegalArgumentException(
+            name + ": expected zero or a positive duration, got " + value);
+      }
+      return value;
+    }
+
+    private static Path defaultHostsFile() {
+      String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+      if (os.contains("win")) {
+        String root = System.getenv().getOrDefault("SystemRoot", "C:\\Windows");
+        return Path.of(root, "System32", "drivers", "etc", "hosts");
+      }
+      return Path.of("/etc/hosts");
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.cutover;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Receives what a {@link CutoverResolver} sees happen to the names it tracks.
+ *
+ * <p>Every method has an empty default, so an implementation overrides only what it needs, and
+ * methods added in later versions do not break it.
+ *
+ * <p>Threading: {@link #addressesChanged} and {@link #queryCompleted} are called on the
+ * resolver's own thread, one event at a time and in the order they happened for a host; {@link
+ * #staleAnswerServed} is called on the thread that asked for the lookup. Implementations must be
+ * thread-safe, must return quickly and must not block; an exception thrown by a listener is
+ * logged and otherwise ignored.
+ */
+public interface ResolverListener {
+
+  /**
+   * Called when a host's address set changed. Not called for the first resolution of a host, for
+   * a change of order only, or for a negative answer (see {@link CutoverResolver}).
+   *
+   * @param change the host and its addresses before and after
+   */
+  default void addressesChanged(AddressChange change) {}
+
+  /**
+   * Called when one resolution of a host through DNS (all the record types and search domains it
+   * needed) has ended. Lookups answered from the cache are not reported.
+   *
+   * @param host the host name
+   * @param outcome how it ended
+   * @param elapsed how long it took, by the resolver's ticker
+   */
+  default void queryCompleted(String host, QueryOutcome outcome, Duration elapsed) {}
+
+  /**
+   * Called when a lookup is answered with addresses whose TTL has run out because DNS could not
+   * be reached to renew them (serve-stale, bounded by {@link CutoverResolver.Builder#maxStale}).
+   *
+   * @param host the host name
+   * @param addresses the addresses served
+   * @param cause why the renewal failed
+   */
+  default void staleAnswerServed(String host, List<InetAddress> addresses, Throwable cause) {}
+}

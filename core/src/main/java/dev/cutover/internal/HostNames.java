@@ -1,0 +1,112 @@
+package dev.cutover.internal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import org.xbill.DNS.Address;
+
+/** Validation and classification of the host strings callers pass in. Stateless. */
+public final class HostNames {
+  private static final String EXPECTED =
+      "expected a host name such as api.example.com or an IP literal such as 10.0.0.1";
+
+  private HostNames() {}
+
+  /**
+   * Returns the cache key for a host: lower case, otherwise as given (a trailing dot keeps its
+   * meaning of "absolute, no search domains").
+   *
+   * @throws IllegalArgumentException if host is null
+   * @throws UnknownHostException if host is not a syntactically valid name
+   */
+  public static String normalize(String host) throws UnknownHostException {
+    if (host == null) {
+      throw new IllegalArgumentException("host is null; " + EXPECTED);
+    }
+    String lower = host.toLowerCase(Locale.ROOT);
+    validate(host, lower);
+    return lower;
+  }
+
+  private static void validate(String original, String host) throws UnknownHostException {
+    if (host.isBlank()) {
+      throw invalid(original, "it is empty");
+    }
+    String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    if (name.isEmpty()) {
+      throw invalid(original, "it is only a dot");
+    }
+    if (name.length() > 253) {
+      throw invalid(original, "it is " + name.length() + " characters long, the limit is 253");
+    }
+    int labelStart = 0;
+    for (int i = 0; i <= name.length(); i++) {
+      char c = i < name.length() ? name.charAt(i) : '.';
+      if (c == '.') {
+        int labelLength = i - labelStart;
+        if (labelLength == 0) {
+          throw invalid(original, "it has an empty label (two dots in a row, or a leading dot)");
+        }
+        if (labelLength > 63) {
+          throw invalid(
+              original,
+              "label '" + name.substring(labelStart, i) + "' is " + labelLength
+                  + " characters long, the limit is 63");
+        }
+        labelStart = i + 1;
+      } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+        String shown = Character.isWhitespace(c) || Character.isISOControl(c)
+            ? String.format("U+%04X", (int) c) : "'" + c + "'";
+        throw invalid(
+            original,
+            "character " + shown + " at index " + i + " is not allowed (letters, digits, '-', '_'"
+                + " and '.'; convert international names with java.net.IDN.toASCII)");
+      }
+    }
+    String lastLabel = name.substring(name.lastIndexOf('.') + 1);
+    if (lastLabel.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+      throw invalid(original, "it looks like an IPv4 address but is not a valid one");
+    }
+  }
+
+  /**
+   * Returns the address if host is an IP literal (IPv4 dotted quad, IPv6 with or without
+   * brackets), without any DNS traffic; null if it is not a literal.
+   *
+   * @throws UnknownHostException if it looks like an IPv6 literal but does not parse
+   */
+  public static InetAddress literal(String host) throws UnknownHostException {
+    if (host == null || host.isEmpty()) {
+      return null;
+    }
+    char first = host.charAt(0);
+    if (host.indexOf(':') >= 0) {
+      String bare = first == '[' && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+      if (bare.indexOf('%') >= 0) {
+        // A scoped IPv6 literal: the JDK parses those itself and never consults DNS for them.
+        return InetAddress.getByName(bare);
+      }
+      byte[] bytes = Address.toByteArray(bare, Address.IPv6);
+      if (bytes == null) {
+        throw invalid(host, "it contains ':' but is not a valid IPv6 address");
+      }
+      return InetAddress.getByAddress(host, bytes);
+    }
+    if (first >= '0' && first <= '9') {
+      byte[] bytes = Address.toByteArray(host, Address.IPv4);
+      if (bytes != null) {
+        return InetAddress.getByAddress(host, bytes);
+      }
+    }
+    return null;
+  }
+
+  /** Returns whether host is the loopback name that must never go to DNS (RFC 6761). */
+  public static boolean isLocalhost(String normalizedHost) {
+    return normalizedHost.equals("localhost") || normalizedHost.equals("localhost.");
+  }
+
+  static UnknownHostException invalid(String host, String why) {
+    return new UnknownHostException("Invalid host name '" + host + "': " + why + "; " + EXPECTED);
+  }
+}

@@ -1,0 +1,65 @@
+package dev.cutover;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.cutover.testkit.Bind9Server;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Assumptions;
+
+/** Small shared helpers for the resolver tests. */
+final class Testing {
+  private Testing() {}
+
+  /** Polls until the condition holds; fails with the message at the deadline. No fixed sleeps. */
+  static void await(Duration timeout, String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        fail("timed out after " + timeout + " waiting for: " + what);
+      }
+      Thread.onSpinWait();
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail("interrupted waiting for: " + what);
+      }
+    }
+  }
+
+  static InetAddress ip(String literal) {
+    try {
+      return InetAddress.getByName(literal);
+    } catch (UnknownHostException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static List<InetAddress> ips(String... literals) {
+    return java.util.Arrays.stream(literals).map(Testing::ip).toList();
+  }
+
+  /** The sorted literals of addresses, so assertions ignore the rotation order. */
+  static List<String> literals(List<InetAddress> addresses) {
+    return addresses.stream().map(InetAddress::getHostAddress).sorted().toList();
+  }
+
+  /**
+   * Skips a test that needs BIND 9 on a developer machine without it, but fails under CI, where
+   * .ci/run installs it: a skipped end-to-end test must never pass for a green build.
+   */
+  static void requireBind9() {
+    if (Bind9Server.isInstalled()) {
+      return;
+    }
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      fail("BIND 9 (named) is required under CI=true but is not installed;"
+          + " .ci/run must run: apt-get install -y bind9 bind9-dnsutils");
+    }
+    Assumptions.assumeTrue(false, "named is not installed (apt-get install -y bind9); skipping");
+  }
+}
