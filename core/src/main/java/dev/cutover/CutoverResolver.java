@@ -179,6 +179,44 @@ public final class CutoverResolver implements AutoCloseable {
   }
 
   /**
+   * Tells the resolver a host is still in use, so it keeps refreshing it and reporting its
+   * changes even though no lookup is made: a client that reuses pooled connections does not look
+   * names up, yet is exactly the client whose connections must follow a DNS change. A host not
+   * tracked yet starts resolving in the background. Never blocks and never queries DNS on the
+   * caller's thread; IP literals, {@code localhost} and malformed names are ignored.
+   *
+   * @param host the host name
+   */
+  public void track(String host) {
+    if (host == null || host.isEmpty()) {
+      return;
+    }
+    String key = host;
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (c >= 'A' && c <= 'Z') {
+        key = host.toLowerCase(java.util.Locale.ROOT);
+        break;
+      }
+    }
+    if (cache.peek(key) != null) {
+      cache.track(key);
+      return;
+    }
+    try {
+      if (HostNames.literal(host) != null) {
+        return;
+      }
+      String normalized = HostNames.normalize(host);
+      if (!HostNames.isLocalhost(normalized)) {
+        cache.track(normalized);
+      }
+    } catch (UnknownHostException malformed) {
+      // Nothing to track; a lookup of the same name will report the problem to its caller.
+    }
+  }
+
+  /**
    * Returns the addresses currently cached for a host, without any DNS traffic and without
    * waiting, or an empty list if none are (never looked up, negative, failed, or forgotten).
    * Stale addresses served under {@code maxStale} are included.

@@ -459,4 +459,28 @@ class ResolverEmbeddedDnsTest {
     assertTrue(!resolverThread.isAlive(), "close() stops " + resolverThread.getName());
     assertThrows(IllegalStateException.class, () -> resolver.lookup("other.cutover.test"));
   }
+
+  @Test
+  void trackKeepsAHostRefreshedWithoutLookupsAndNeverBlocks() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
+    dns.delay(Duration.ofMillis(500));
+    start(builder().idleTimeout(Duration.ofSeconds(20)));
+    long started = System.nanoTime();
+    resolver.track(HOST); // not tracked yet: resolves in the background
+    assertTrue(System.nanoTime() - started < 400_000_000L, "track() must not wait for DNS");
+    await(Duration.ofSeconds(5), "the background resolution",
+        () -> !resolver.cachedAddresses(HOST).isEmpty());
+    dns.delay(Duration.ZERO);
+    for (int i = 0; i < 6; i++) {
+      ticker.advance(Duration.ofSeconds(5));
+      resolver.track(HOST); // in use via pooled connections: no lookup, but not idle either
+    }
+    assertEquals(List.of("127.0.0.2"), literals(resolver.cachedAddresses(HOST)),
+        "30 s without a lookup, but tracked: still cached although idleTimeout is 20 s");
+    resolver.track("10.0.0.1");
+    resolver.track("not a host");
+    resolver.track(null);
+    assertEquals(dns.queryCount(HOST, "A"), dns.queryCount(),
+        "literals and malformed names are never sent to DNS");
+  }
 }

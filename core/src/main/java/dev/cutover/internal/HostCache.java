@@ -140,6 +140,25 @@ public final class HostCache implements AutoCloseable {
     throw fresh.toException(entry.host);
   }
 
+  /**
+   * Marks a host as in use without a lookup, so it keeps being refreshed; starts resolving it in
+   * the background if it is not tracked. Never blocks.
+   */
+  public void track(String normalizedHost) {
+    if (closed) {
+      return;
+    }
+    Entry entry = entries.get(normalizedHost);
+    if (entry != null) {
+      entry.touch(ticker.read());
+      return;
+    }
+    entry = entryFor(normalizedHost);
+    if (entry.answer == null) {
+      startQuery(entry);
+    }
+  }
+
   /** Asks DNS again now, unless this host was queried less than minTtl ago. */
   public CompletableFuture<List<InetAddress>> refresh(String normalizedHost) {
     ensureOpen();
