@@ -1,0 +1,323 @@
+package dev.cutover.okhttp;
+
+import dev.cutover.CutoverResolver;
+import dev.cutover.Ticker;
+import dev.cutover.okhttp.internal.ClientWiring;
+import dev.cutover.okhttp.internal.RetrySettings;
+import dev.cutover.okhttp.internal.Sleeper;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import okhttp3.OkHttpClient;
+
+/**
+ * Wraps an {@link OkHttpClient} so that it follows DNS cutovers.
+ *
+ * <pre>{@code
+ * OkHttpClient client = CutoverOkHttp.wrap(existingClient);
+ * }</pre>
+ *
+ * <p>The returned client is {@code existing.newBuilder()} with four additions, and keeps
+ * everything else (time-outs, TLS and hostname verification, interceptors, network
+ * interceptors, event listener factory, dispatcher, connection pool, proxy):
+ *
+ * <ol>
+ *   <li>its {@code Dns} is the {@link CutoverResolver}: TTL-honouring, refreshed ahead, no JVM
+ *       cache in between;
+ *   <li>an event listener (delegating every event to the user's) follows which connection goes
+ *       to which address; when the resolver reports that an address left a host's answer, the
+ *       connections to it take no new requests, in-flight ones finish, idle ones close (see
+ *       {@link DrainMode}); connections to addresses that stayed are untouched;
+ *   <li>a network interceptor treats a 503 or a broken exchange as a cutover signal: the
+ *       connection is retired, its address goes last in DNS answers for {@link
+ *       Builder#addressQuarantine a while}, and the host is re-resolved (rate-limited);
+ *   <li>an application interceptor, after the user's, retries such a call on a fresh connection
+ *       when it is safe (see {@link Builder#retryNonIdempotent}), with bounded attempts, jittered
+ *       back-off, {@code Retry-After} and a retry budget. Anything it does not retry is returned
+ *       or thrown exactly as OkHttp produced it.
+ * </ol>
+ *
+ * <p>Thread-safety: this class is stateless; the clients it returns are as thread-safe as any
+ * {@code OkHttpClient}. Works with OkHttp 5.x ({@code okhttp-jvm}) and 4.12.
+ */
+public final class CutoverOkHttp {
+  private CutoverOkHttp() {}
+
+  /**
+   * Wraps a client with default settings and a new {@link CutoverResolver} on the system's name
+   * servers, which lives as long as the process. To share a resolver between clients or close it,
+   * use {@link #wrap(OkHttpClient, CutoverResolver)}.
+   *
+   * @param existing the client to wrap; not modified
+   * @return a new client that shares the existing one's dispatcher and connection pool
+   * @throws NullPointerException if existing is null
+   */
+  public static OkHttpClient wrap(OkHttpClient existing) {
+    return builder(existing).build();
+  }
+
+  /**
+   * Wraps a client with default settings, resolving through the given resolver.
+   *
+   * @param existing the client to wrap; not modified
+   * @param resolver the resolver; may be shared by several clients
+   * @return a new client
+   * @throws NullPointerException if an argument is null
+   */
+  public static OkHttpClient wrap(OkHttpClient existing, CutoverResolver resolver) {
+    return builder(existing).resolver(resolver).build();
+  }
+
+  /**
+   * Returns a builder for a wrapped client with custom settings.
+   *
+   * @param existing the client to wrap; not modified
+   * @return a new builder
+   * @throws NullPointerException if existing is null
+   */
+  public static Builder builder(OkHttpClient existing) {
+    return new Builder(Objects.requireNonNull(existing, "existing"));
+  }
+
+  /**
+   * Settings for a wrapped client. Setters validate at once and throw {@link
+   * IllegalArgumentException} naming the setter, the value and what is expected.
+   *
+   * <p>Not thread-safe. {@link #build()} may be called more than once.
+   */
+  public static final class Builder {
+    private final OkHttpClient existing;
+    private CutoverResolver resolver;
+    private int maxAttempts = 3;
+    private Duration initialBackoff = Duration.ofMillis(100);
+    private Duration maxBackoff = Duration.ofSeconds(2);
+    private Duration maxRetryAfter = Duration.ofSeconds(5);
+    private double retryBudgetRatio = 0.2;
+    private int minRetriesPerSecond = 10;
+    private boolean retryNonIdempotent;
+    private String idempotencyKeyHeader = "Idempotency-Key";
+    private Duration addressQuarantine = Duration.ofSeconds(10);
+    private DrainMode drainMode = DrainMode.PUBLIC_API;
+    private Ticker ticker = Ticker.systemTicker();
+    private Clock wallClock = Clock.systemUTC();
+    private Sleeper sleeper = Sleeper.SYSTEM;
+
+    private Builder(OkHttpClient existing) {
+      this.existing = existing;
+    }
+
+    /**
+     * Sets the resolver. Default: a new {@link CutoverResolver} with default settings, created
+     * by {@link #build()}.
+     *
+     * @param resolver the resolver
+     * @return this builder
+     * @throws NullPointerException if resolver is null
+     */
+    public Builder resolver(CutoverResolver resolver) {
+      this.resolver = Objects.requireNonNull(resolver, "resolver");
+      return this;
+    }
+
+    /**
+     * Sets how many attempts a call may make in all, the first included. Default 3; 1 turns
+     * retries off (draining and re-resolution still work).
+     *
+     * @param maxAttempts 1 to 10
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxAttempts(int maxAttempts) {
+      if (maxAttempts < 1 || maxAttempts > 10) {
+        throw new IllegalArgumentException("maxAttempts: expected 1 to 10, got " + maxAttempts);
+      }
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    /**
+     * Sets the back-off ceiling before the first retry; it doubles per attempt up to {@link
+     * #maxBackoff}, and the actual wait is uniformly random below it (full jitter). Default 100
+     * ms.
+     *
+     * @param initialBackoff zero or positive
+     * @return this builder
+     * @throws IllegalArgumentException if null or negative
+     */
+    public Builder initialBackoff(Duration initialBackoff) {
+      this.initialBackoff = nonNegative("initialBackoff", initialBackoff);
+      return this;
+    }
+
+    /**
+     * Sets the largest back-off ceiling. Default 2 s.
+     *
+     * @param maxBackoff zero or positive
+     * @return this builder
+     * @throws IllegalArgumentException if null or negative
+     */
+    public Builder maxBackoff(Duration maxBackoff) {
+      this.maxBackoff = nonNegative("maxBackoff", maxBackoff);
+      return this;
+    }
+
+    /**
+     * Sets the longest {@code Retry-After} that is waited out. A 503 asking for longer is
+     * returned to the caller as it is. Default 5 s.
+     *
+     * @param maxRetryAfter zero or positive
+     * @return this builder
+     * @throws IllegalArgumentException if null or negative
+     */
+    public Builder maxRetryAfter(Duration maxRetryAfter) {
+      this.maxRetryAfter = nonNegative("maxRetryAfter", maxRetryAfter);
+      return this;
+    }
+
+    /**
+     * Sets the share of recent requests (over a sliding 10 s window) that retries may add.
+     * Default 0.2. Together with {@link #minRetriesPerSecond} this bounds retries when the new
+     * environment fails too, so an outage does not become a retry storm.
+     *
+     * @param ratio 0 to 1
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder retryBudgetRatio(double ratio) {
+      if (!(ratio >= 0 && ratio <= 1)) {
+        throw new IllegalArgumentException("retryBudgetRatio: expected 0 to 1, got " + ratio);
+      }
+      this.retryBudgetRatio = ratio;
+      return this;
+    }
+
+    /**
+     * Sets the retries per second allowed whatever the traffic, so a quiet client can still
+     * retry. Default 10.
+     *
+     * @param minRetriesPerSecond zero or positive
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder minRetriesPerSecond(int minRetriesPerSecond) {
+      if (minRetriesPerSecond < 0) {
+        throw new IllegalArgumentException(
+            "minRetriesPerSecond: expected zero or more, got " + minRetriesPerSecond);
+      }
+      this.minRetriesPerSecond = minRetriesPerSecond;
+      return this;
+    }
+
+    /**
+     * Allows retrying requests whose method is not idempotent (POST, PATCH, ...) after a 503 or
+     * a broken connection. Default false: only GET, HEAD, OPTIONS, TRACE, PUT and DELETE are
+     * retried, and POST or PATCH only with an {@link #idempotencyKeyHeader idempotency key}. A
+     * request that never left the client (connection refused) is retried whatever its method.
+     * A one-shot or duplex body is never sent twice, whatever this says.
+     *
+     * @param retryNonIdempotent true to allow
+     * @return this builder
+     */
+    public Builder retryNonIdempotent(boolean retryNonIdempotent) {
+      this.retryNonIdempotent = retryNonIdempotent;
+      return this;
+    }
+
+    /**
+     * Sets the header whose presence makes a POST or PATCH safe to retry. Default {@code
+     * Idempotency-Key}.
+     *
+     * @param headerName a header name
+     * @return this builder
+     * @throws IllegalArgumentException if blank or not a valid header name
+     */
+    public Builder idempotencyKeyHeader(String headerName) {
+      if (headerName == null || headerName.isBlank()
+          || !headerName.chars().allMatch(c -> c > 32 && c < 127 && c != ':')) {
+        throw new IllegalArgumentException(
+            "idempotencyKeyHeader: expected a header name such as Idempotency-Key, got '"
+                + headerName + "'");
+      }
+      this.idempotencyKeyHeader = headerName;
+      return this;
+    }
+
+    /**
+     * Sets how long an address that just answered 503 or failed is put last in the host's DNS
+     * answers, so new connections prefer other addresses. Default 10 s; zero turns it off.
+     *
+     * @param quarantine zero or positive
+     * @return this builder
+     * @throws IllegalArgumentException if null or negative
+     */
+    public Builder addressQuarantine(Duration quarantine) {
+      this.addressQuarantine = nonNegative("addressQuarantine", quarantine);
+      return this;
+    }
+
+    /**
+     * Sets how busy connections are stopped. Default {@link DrainMode#PUBLIC_API}.
+     *
+     * @param drainMode the mode
+     * @return this builder
+     * @throws NullPointerException if drainMode is null
+     */
+    public Builder drainMode(DrainMode drainMode) {
+      this.drainMode = Objects.requireNonNull(drainMode, "drainMode");
+      return this;
+    }
+
+    /**
+     * Sets the time source for back-off, call deadlines, quarantine and the retry budget.
+     * Default {@link Ticker#systemTicker()}.
+     *
+     * @param ticker the time source
+     * @return this builder
+     * @throws NullPointerException if ticker is null
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** For tests: waits between attempts without sleeping. */
+    Builder sleeper(Sleeper sleeper) {
+      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
+    /** For tests: the clock HTTP-date {@code Retry-After} values are measured against. */
+    Builder wallClock(Clock wallClock) {
+      this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
+      return this;
+    }
+
+    /**
+     * Builds the wrapped client.
+     *
+     * @return a new client; {@code existing} is not modified
+     * @throws IllegalArgumentException if {@code initialBackoff} exceeds {@code maxBackoff}
+     * @throws IllegalStateException if {@link DrainMode#OKHTTP_INTERNALS} is chosen and the
+     *     OkHttp on the class path does not support it
+     */
+    public OkHttpClient build() {
+      if (initialBackoff.compareTo(maxBackoff) > 0) {
+        throw new IllegalArgumentException("initialBackoff (" + initialBackoff
+            + ") is greater than maxBackoff (" + maxBackoff + ")");
+      }
+      CutoverResolver chosen = resolver != null ? resolver : CutoverResolver.builder().build();
+      RetrySettings settings = new RetrySettings(maxAttempts, initialBackoff, maxBackoff,
+          maxRetryAfter, retryBudgetRatio, minRetriesPerSecond, retryNonIdempotent,
+          idempotencyKeyHeader, addressQuarantine);
+      return ClientWiring.wrap(existing, chosen, settings, drainMode, ticker, wallClock, sleeper);
+    }
+
+    private static Duration nonNegative(String name, Duration value) {
+      if (value == null || value.isNegative()) {
+        throw new IllegalArgumentException(
+            name + ": expected zero or a positive duration, got " + value);
+      }
+      return value;
+    }
+  }
+}

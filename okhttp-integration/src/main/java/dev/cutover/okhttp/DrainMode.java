@@ -1,0 +1,42 @@
+package dev.cutover.okhttp;
+
+/**
+ * How the wrapped client stops pooled connections from taking new requests once their address
+ * has left the DNS answer (or they answered 503).
+ *
+ * <p>OkHttp has no public way to retire one pooled connection: {@code ConnectionPool.evictAll()}
+ * closes every idle connection of every host and none that is busy. Both modes below therefore
+ * work per connection, from the wrapped client's own event listener and interceptors; they
+ * differ in how a <em>busy</em> connection is stopped.
+ */
+public enum DrainMode {
+  // Note for both modes: on OkHttp 4.12, HTTP/2 connections are not drained on a DNS change,
+  // only retired after a failure (503, reset); see the README.
+  /**
+   * Public OkHttp API only; the default. A request that lands on a retired connection carries
+   * {@code Connection: close}, which makes OkHttp itself retire the connection after that
+   * exchange. An HTTP/1.1 connection is also closed as soon as it is idle (at once if it already
+   * is; OkHttp then drops it from the pool unused). An idle HTTP/2 connection is not closed:
+   * without OkHttp's internals nothing proves that no stream is starting on it, so it is retired
+   * on its next use or closed by the pool's keep-alive limit.
+   *
+   * <p>Exact bound on HTTP/1.1: after a change is processed, a connection carries at most one
+   * request beyond those already in flight. On HTTP/2, new streams may still be opened on a busy
+   * connection until the first {@code Connection: close} response arrives (about one response
+   * time). A 503 on HTTP/2 therefore costs one extra attempt on the same connection before the
+   * retry moves to a fresh one.
+   */
+  PUBLIC_API,
+
+  /**
+   * Also marks the connection "no new exchanges" through OkHttp's internal {@code
+   * RealConnection}, under the connection's own lock, exactly as OkHttp does when it retires a
+   * connection itself. After a change is processed, a retired connection takes no new request at
+   * all, on HTTP/1.1 and HTTP/2, and in-flight requests finish.
+   *
+   * <p>Internal API: checked when the client is built (an {@link IllegalStateException} if this
+   * OkHttp lacks it), tested on OkHttp 4.12 and 5.x, and unavailable where the {@code
+   * okhttp3.internal} packages are not accessible (strongly encapsulated module setups).
+   */
+  OKHTTP_INTERNALS
+}

@@ -1,0 +1,93 @@
+package dev.cutover.okhttp.internal;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.util.Locale;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+
+/** Which requests may be sent again, and which failures are worth a retry at all. */
+final class ReplayPolicy {
+  private final boolean retryNonIdempotent;
+  private final String idempotencyKeyHeader;
+
+  ReplayPolicy(boolean retryNonIdempotent, String idempotencyKeyHeader) {
+    this.retryNonIdempotent = retryNonIdempotent;
+    this.idempotencyKeyHeader = idempotencyKeyHeader;
+  }
+
+  /**
+   * True if the body can be produced again: not one-shot, not duplex. Such a body can never be
+   * resent, whatever the method, because its bytes are gone once written.
+   */
+  static boolean bodyIsReplayable(Request request) {
+    RequestBody body = request.body();
+    return body == null || (!body.isOneShot() && !body.isDuplex());
+  }
+
+  /**
+   * True if the request may be processed twice by the server: an idempotent method (RFC 9110
+   * section 9.2.2), or POST/PATCH carrying an idempotency key, or any method if the user opted
+   * in; and always a replayable body.
+   */
+  boolean mayRepeat(Request request) {
+    if (!bodyIsReplayable(request)) {
+      return false;
+    }
+    switch (request.method()) {
+      case "GET":
+      case "HEAD":
+      case "OPTIONS":
+      case "TRACE":
+      case "PUT":
+      case "DELETE":
+        return true;
+      default:
+        return retryNonIdempotent || request.header(idempotencyKeyHeader) != null;
+    }
+  }
+
+  /** How far a failed attempt got, as far as can be told from its exception. */
+  enum Reach {
+    /** The request never left: no server saw any of it. Safe to send again for any method. */
+    NOT_SENT,
+    /** The connection broke after the request may have been sent. */
+    MAYBE_SENT,
+    /** Not a failure a retry helps with (time-outs, TLS, protocol errors, cancellation). */
+    NOT_RETRYABLE
+  }
+
+  static Reach reach(IOException failure) {
+    if (failure instanceof RetiredConnectionException
+        || failure instanceof ConnectException
+        || failure instanceof NoRouteToHostException) {
+      return Reach.NOT_SENT;
+    }
+    if (failure instanceof SocketTimeoutException) {
+      String message = String.valueOf(failure.getMessage()).toLowerCase(Locale.ROOT);
+      // A connect time-out sent nothing. A read time-out is a slow server, not a cutover: a
+      // retry would only double its load.
+      return message.contains("connect") ? Reach.NOT_SENT : Reach.NOT_RETRYABLE;
+    }
+    if (failure instanceof javax.net.ssl.SSLPeerUnverifiedException
+        || (failure instanceof javax.net.ssl.SSLHandshakeException
+            && failure.getCause() instanceof java.security.cert.CertificateException)) {
+      // The certificate or host name is wrong: trying again cannot change that, and must not.
+      return Reach.NOT_RETRYABLE;
+    }
+    if (failure instanceof javax.net.ssl.SSLHandshakeException) {
+      // The peer cut the handshake off: no request can have been sent on that connection.
+      return Reach.NOT_SENT;
+    }
+    if (failure instanceof java.net.ProtocolException
+        || failure instanceof java.net.UnknownHostException
+        || failure instanceof java.io.InterruptedIOException) {
+      return Reach.NOT_RETRYABLE;
+    }
+    // Resets, broken pipes, unexpected end of stream, HTTP/2 stream resets and shutdowns: the
+    // connection broke under the exchange, and the server may or may not have seen the request.
+    return Reach.MAYBE_SENT;
+  }
+}

@@ -1,0 +1,138 @@
+package dev.cutover.okhttp.internal;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.Connection;
+import okhttp3.Protocol;
+
+/**
+ * What the wrapped client knows about one pooled connection: the host it was made for, the
+ * address it goes to, how many calls hold it, and whether it has been retired.
+ *
+ * <p>The in-use count and the "closed by us" state share one atomic integer so that closing an
+ * idle connection and a call acquiring it can never both win: either the close comes first and
+ * the call sees {@link #acquire()} return false before it writes a byte, or the acquire comes
+ * first and the close waits for the release.
+ */
+public final class TrackedConnection {
+  private static final int CLOSED = Integer.MIN_VALUE;
+
+  final Connection connection;
+  final String host;
+  final InetAddress address;
+  private final AtomicInteger inUse = new AtomicInteger();
+  private volatile String retiredBecause;
+
+  TrackedConnection(Connection connection, String host, InetAddress address) {
+    this.connection = connection;
+    this.host = host;
+    this.address = address;
+  }
+
+  /** Returns false if this connection was already closed by us: the caller must not use it. */
+  boolean acquire() {
+    while (true) {
+      int current = inUse.get();
+      if (current == CLOSED) {
+        return false;
+      }
+      if (inUse.compareAndSet(current, current + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** Returns true if this release left the connection idle. */
+  boolean release() {
+    while (true) {
+      int current = inUse.get();
+      if (current == CLOSED || current == 0) {
+        return false;
+      }
+      if (inUse.compareAndSet(current, current - 1)) {
+        return current == 1;
+      }
+    }
+  }
+
+  /** Closes the socket if no call holds the connection. Returns whether it did. */
+  boolean closeIfIdle() {
+    if (!inUse.compareAndSet(0, CLOSED)) {
+      return false;
+    }
+    closeSocket();
+    return true;
+  }
+
+  /** Closes a connection that is known to be idle and impossible to acquire. */
+  void closeUnreachable() {
+    inUse.set(CLOSED);
+    closeSocket();
+  }
+
+  /**
+   * Closes an HTTP/1.x connection held only by the calling call, between two of its attempts:
+   * HTTP/1.x carries one exchange at a time, so nothing else can be using it.
+   */
+  boolean closeExclusive() {
+    if (isMultiplexed()) {
+      return false;
+    }
+    inUse.set(CLOSED);
+    closeSocket();
+    return true;
+  }
+
+  private void closeSocket() {
+    Socket socket = connection.socket();
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // Closing is best effort: the socket is unusable to us either way.
+    }
+  }
+
+  boolean isClosedByUs() {
+    return inUse.get() == CLOSED;
+  }
+
+  boolean isClosed() {
+    return inUse.get() == CLOSED || connection.socket().isClosed();
+  }
+
+  /** Returns true the first time, false if it was already retired. */
+  boolean retire(String reason) {
+    synchronized (this) {
+      if (retiredBecause != null) {
+        return false;
+      }
+      retiredBecause = reason;
+      return true;
+    }
+  }
+
+  boolean isRetired() {
+    return retiredBecause != null;
+  }
+
+  String retiredBecause() {
+    return retiredBecause;
+  }
+
+  int callsInUse() {
+    int current = inUse.get();
+    return current == CLOSED ? 0 : current;
+  }
+
+  boolean isMultiplexed() {
+    Protocol protocol = connection.protocol();
+    return protocol == Protocol.HTTP_2 || protocol == Protocol.H2_PRIOR_KNOWLEDGE;
+  }
+
+  @Override
+  public String toString() {
+    return host + "/" + address.getHostAddress() + " (" + connection.protocol() + ")";
+  }
+}

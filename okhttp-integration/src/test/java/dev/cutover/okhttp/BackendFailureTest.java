@@ -1,0 +1,76 @@
+package dev.cutover.okhttp;
+
+import static dev.cutover.okhttp.CutoverFixture.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Blue dies under load (resets, refused connections) before the client's TTL runs out. */
+class BackendFailureTest {
+  private static final int CALLERS = 8;
+  private CutoverFixture fixture;
+
+  @AfterEach
+  void tearDown() {
+    fixture.close();
+  }
+
+  @ParameterizedTest(name = "http2={0}")
+  @ValueSource(booleans = {false, true})
+  void blueShutDownMidLoadFailsNoIdempotentRequest(boolean http2) throws Exception {
+    fixture = new CutoverFixture(http2);
+    OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(CALLERS).build())
+        .resolver(fixture.resolver).initialBackoff(Duration.ofMillis(20))
+        .maxBackoff(Duration.ofMillis(100)).build();
+    try (Load load = new Load(client, fixture.get("/steady"), CALLERS)) {
+      await(Duration.ofSeconds(20), "steady load on blue", () -> load.minimumInPhase() >= 20);
+      // DNS has moved, but the client's TTL has not run out: only the failure can tell it.
+      fixture.flipDnsServerOnly("127.0.0.3");
+      fixture.ticker.advance(Duration.ofSeconds(2));
+      fixture.blue.shutdown();
+      load.markPhase();
+      await(Duration.ofSeconds(30), "20 requests per caller after blue died",
+          () -> load.minimumInPhase() >= 20);
+      assertEquals(List.of(), load.failures, "no idempotent request may fail");
+      assertBodiesIntactUnlessMultiplexed(http2, load);
+      assertTrue(fixture.green.requestCount() >= CALLERS * 20);
+    }
+  }
+
+  @ParameterizedTest(name = "http2={0}")
+  @ValueSource(booleans = {false, true})
+  void blueResettingConnectionsFailsNoIdempotentRequest(boolean http2) throws Exception {
+    fixture = new CutoverFixture(http2);
+    OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(CALLERS).build())
+        .resolver(fixture.resolver).initialBackoff(Duration.ofMillis(20))
+        .maxBackoff(Duration.ofMillis(100)).build();
+    try (Load load = new Load(client, fixture.get("/steady"), CALLERS)) {
+      await(Duration.ofSeconds(20), "steady load on blue", () -> load.minimumInPhase() >= 20);
+      fixture.flipDnsServerOnly("127.0.0.3");
+      fixture.ticker.advance(Duration.ofSeconds(2));
+      fixture.blue.resetConnections();
+      load.markPhase();
+      await(Duration.ofSeconds(30), "20 requests per caller after blue started resetting",
+          () -> load.minimumInPhase() >= 20);
+      assertEquals(List.of(), load.failures, "no idempotent request may fail");
+      assertBodiesIntactUnlessMultiplexed(http2, load);
+    }
+  }
+
+  /**
+   * A response whose headers the caller already holds cannot be retried by any client. Over
+   * HTTP/1.1 blue dies between exchanges, so nothing may break; over HTTP/2 blue dropping its
+   * connection also cuts the sibling streams still delivering bodies, which is blue's doing.
+   */
+  private static void assertBodiesIntactUnlessMultiplexed(boolean http2, Load load) {
+    if (!http2) {
+      assertEquals(List.of(), load.bodyFailures, "HTTP/1.1: no response body may break");
+    }
+  }
+}

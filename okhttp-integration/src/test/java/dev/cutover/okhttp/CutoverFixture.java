@@ -1,0 +1,146 @@
+package dev.cutover.okhttp;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.cutover.CutoverResolver;
+import dev.cutover.ResolvedAddressTypes;
+import dev.cutover.testkit.BackendServer;
+import dev.cutover.testkit.EmbeddedDnsServer;
+import dev.cutover.testkit.FakeTicker;
+import dev.cutover.testkit.TestCertificates;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import okhttp3.ConnectionPool;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Blue on 127.0.0.2 and green on 127.0.0.3 (same port), a real DNS server in front of them, and
+ * a resolver on a fake clock, so a test decides exactly when the client sees DNS move.
+ */
+final class CutoverFixture implements AutoCloseable {
+  static final String HOST = "api.cutover.test";
+  static final Duration TTL = Duration.ofSeconds(30);
+
+  /** OkHttp 4.12 does not drain HTTP/2 connections on a DNS change (see ConnectionTracker). */
+  static final boolean OKHTTP4 = String.valueOf(readVersion()).startsWith("4.");
+
+  final boolean http2;
+  final EmbeddedDnsServer dns;
+  final TestCertificates certificates;
+  final BackendServer blue;
+  final BackendServer green;
+  final FakeTicker ticker = new FakeTicker();
+  final CutoverResolver resolver;
+
+  CutoverFixture(boolean http2) throws IOException {
+    this.http2 = http2;
+    this.dns = EmbeddedDnsServer.start();
+    this.certificates = http2 ? TestCertificates.forHosts(HOST) : null;
+    List<BackendServer> pair = BackendServer.startPair(backend("blue", "127.0.0.2"),
+        backend("green", "127.0.0.3"));
+    this.blue = pair.get(0);
+    this.green = pair.get(1);
+    dns.setAddresses(HOST, TTL, "127.0.0.2");
+    this.resolver = CutoverResolver.builder()
+        .nameServers(dns.address())
+        .resolvedAddressTypes(ResolvedAddressTypes.IPV4_ONLY)
+        .hostsFile(null)
+        .ticker(ticker::read)
+        .build();
+  }
+
+  BackendServer.Builder backend(String name, String ip) throws IOException {
+    BackendServer.Builder builder =
+        BackendServer.builder(name).address(InetAddress.getByName(ip)).port(0);
+    return http2 ? builder.tls(certificates).http2(true) : builder;
+  }
+
+  /** The user's client, as they would have it: TLS set up, a pool sized to the callers. */
+  OkHttpClient.Builder plainClient(int callers) {
+    OkHttpClient.Builder builder = new OkHttpClient.Builder()
+        .connectionPool(new ConnectionPool(Math.max(5, callers * 2), 5, TimeUnit.MINUTES))
+        .connectTimeout(Duration.ofSeconds(5))
+        .readTimeout(Duration.ofSeconds(10));
+    if (http2) {
+      builder.sslSocketFactory(certificates.clientSocketFactory(),
+          certificates.clientTrustManager());
+      builder.protocols(List.of(Protocol.HTTP_2, Protocol.HTTP_1_1));
+    } else {
+      builder.protocols(List.of(Protocol.HTTP_1_1));
+    }
+    return builder;
+  }
+
+  HttpUrl url(String path) {
+    return blue.url(HOST, path);
+  }
+
+  Request get(String path) {
+    return new Request.Builder().url(url(path)).build();
+  }
+
+  /** Moves DNS to green and makes the client's resolver see it now, with all events delivered. */
+  void flipToGreen() throws Exception {
+    dns.setAddresses(HOST, TTL, "127.0.0.3");
+    seeDnsNow();
+  }
+
+  /** Changes DNS at the server only; the client learns of it on its own (TTL or a signal). */
+  void flipDnsServerOnly(String... ips) {
+    dns.setAddresses(HOST, TTL, ips);
+  }
+
+  /** Lets the resolver query again now: past the forced-refresh rate limit (minTtl). */
+  void seeDnsNow() throws Exception {
+    ticker.advance(Duration.ofSeconds(2));
+    resolver.refresh(HOST).toCompletableFuture().get(5, TimeUnit.SECONDS);
+  }
+
+  private static Object readVersion() {
+    try {
+      return okhttp3.OkHttp.class.getField("VERSION").get(null);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Whether a DNS change drains this fixture's connections. */
+  boolean drainsOnChange() {
+    return !(OKHTTP4 && http2);
+  }
+
+  static String body(Response response) throws IOException {
+    return response.body().string();
+  }
+
+  static void await(Duration timeout, String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        fail("timed out after " + timeout + " waiting for: " + what);
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail("interrupted");
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    resolver.close();
+    blue.close();
+    green.close();
+    dns.close();
+  }
+}

@@ -1,0 +1,195 @@
+package dev.cutover.okhttp;
+
+import static dev.cutover.okhttp.CutoverFixture.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cutover.testkit.BackendServer;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import okhttp3.Call;
+import okhttp3.Connection;
+import okhttp3.EventListener;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Steady keep-alive load on blue, then DNS moves: connections to addresses that left the answer
+ * stop taking requests within the bound their drain mode states, nothing fails, and connections
+ * to addresses that stayed are kept.
+ */
+class DrainOnAddressChangeTest {
+  private static final int CALLERS = 8;
+
+  private CutoverFixture fixture;
+
+  static Stream<Arguments> setups() {
+    return Stream.of(
+        Arguments.of(false, DrainMode.PUBLIC_API),
+        Arguments.of(true, DrainMode.PUBLIC_API),
+        Arguments.of(false, DrainMode.OKHTTP_INTERNALS),
+        Arguments.of(true, DrainMode.OKHTTP_INTERNALS));
+  }
+
+  @AfterEach
+  void tearDown() {
+    fixture.close();
+  }
+
+  @ParameterizedTest(name = "http2={0} {1}")
+  @MethodSource("setups")
+  void blueStopsReceivingRequestsOnceTheFlipIsSeen(boolean http2, DrainMode mode)
+      throws Exception {
+    fixture = new CutoverFixture(http2);
+    OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(CALLERS).build())
+        .resolver(fixture.resolver).drainMode(mode).build();
+    try (Load load = new Load(client, fixture.get("/steady"), CALLERS)) {
+      await(Duration.ofSeconds(20), "steady load on blue", () -> load.minimumInPhase() >= 20);
+      int blueConnections = fixture.blue.connectionCount();
+
+      fixture.flipToGreen(); // returns once the change was processed and connections retired
+      int blueAtFlip = fixture.blue.requestCount();
+      load.markPhase();
+      await(Duration.ofSeconds(20), "20 requests per caller after the flip",
+          () -> load.minimumInPhase() >= 20);
+      int blueAfterFlip = fixture.blue.requestCount() - blueAtFlip;
+
+      assertEquals(List.of(), load.failures, "no request may fail");
+      assertEquals(List.of(), load.bodyFailures, "draining must not cut a response being read");
+      if (!fixture.drainsOnChange()) {
+        // OkHttp 4.12 + HTTP/2: the busy connection is kept (draining it could cut streams);
+        // what must hold is that nothing failed and blue is still served over it.
+        assertTrue(blueAfterFlip > 0, "the HTTP/2 connection to blue is kept on OkHttp 4.12");
+        return;
+      }
+      // The bound each mode guarantees, counting requests already in flight at the flip:
+      // HTTP/1.1 carries one exchange per connection; HTTP/2 one per caller at most.
+      int inFlight = http2 ? CALLERS : blueConnections;
+      int bound = mode == DrainMode.OKHTTP_INTERNALS ? inFlight : inFlight * 2;
+      assertTrue(blueAfterFlip <= bound, "blue got " + blueAfterFlip + " requests after the flip;"
+          + " bound " + bound + " (" + blueConnections + " connections, " + mode + ")");
+      for (List<String> answers : load.answersInPhase()) {
+        assertEquals(List.of("green", "green", "green", "green", "green"),
+            answers.subList(answers.size() - 5, answers.size()),
+            "every caller ends on green: " + answers);
+      }
+      int blueAtEnd = fixture.blue.requestCount();
+      load.markPhase();
+      await(Duration.ofSeconds(20), "10 more requests per caller",
+          () -> load.minimumInPhase() >= 10);
+      assertEquals(blueAtEnd, fixture.blue.requestCount(), "then none at all");
+    }
+  }
+
+  @ParameterizedTest(name = "http2={0} {1}")
+  @MethodSource("setups")
+  void partialRotationKeepsConnectionsToAddressesThatStayed(boolean http2, DrainMode mode)
+      throws Exception {
+    fixture = new CutoverFixture(http2);
+    try (BackendServer third = fixture.backend("third", "127.0.0.4")
+        .port(fixture.blue.port()).start()) {
+      fixture.flipDnsServerOnly("127.0.0.2", "127.0.0.3"); // {a, b}
+      fixture.seeDnsNow();
+      ConnectionLog connections = new ConnectionLog();
+      InetAddress a = InetAddress.getByName("127.0.0.2");
+      InetAddress b = InetAddress.getByName("127.0.0.3");
+      // Clients with their own pools until both a and b have connections: each new connection
+      // picks a rotation of {a, b} at random, and HTTP/2 puts all of one client's calls on one.
+      List<OkHttpClient> clients = new java.util.ArrayList<>();
+      while (clients.size() < CALLERS || connections.openTo(a).isEmpty()
+          || connections.openTo(b).isEmpty()) {
+        assertTrue(clients.size() < 100, "100 clients and still not both a and b in use");
+        OkHttpClient client = CutoverOkHttp.builder(
+                fixture.plainClient(CALLERS).eventListener(connections).build())
+            .resolver(fixture.resolver).drainMode(mode).build();
+        client.newCall(fixture.get("/warm-up")).execute().close();
+        clients.add(client);
+      }
+      try (Load load = new Load(clients, fixture.get("/spread"), clients.size())) {
+        await(Duration.ofSeconds(20), "load on a and b", () -> load.minimumInPhase() >= 30);
+        Set<Connection> toA = connections.openTo(a);
+        assertFalse(toA.isEmpty(), "some connections go to a");
+
+        assertEquals(0, third.requestCount(), "c gets nothing before it is in the answer");
+        fixture.flipDnsServerOnly("127.0.0.2", "127.0.0.4"); // {a, c}: b leaves, c arrives
+        fixture.seeDnsNow();
+        int bAtFlip = fixture.green.requestCount();
+        connections.startCounting();
+        load.markPhase();
+        await(Duration.ofSeconds(20), "30 requests per caller after the rotation",
+            () -> load.minimumInPhase() >= 30);
+
+        assertEquals(List.of(), load.failures);
+        assertEquals(List.of(), load.bodyFailures, "draining must not cut a response being read");
+        for (Connection connection : toA) {
+          assertFalse(connection.socket().isClosed(), "a connection to a was closed");
+        }
+        Set<Connection> reusedToA = connections.acquiredSinceCounting(toA);
+        assertEquals(toA, reusedToA, "every connection to a keeps serving after the rotation");
+        if (!fixture.drainsOnChange()) {
+          return; // OkHttp 4.12 + HTTP/2: connections to b are kept too, nothing failed
+        }
+        int bAfter = fixture.green.requestCount() - bAtFlip;
+        int bConnections = connections.countTo(b);
+        int inFlight = http2 ? CALLERS : bConnections;
+        int bound = mode == DrainMode.OKHTTP_INTERNALS ? inFlight : inFlight * 2;
+        assertTrue(bAfter <= bound, "b got " + bAfter + " requests after leaving; bound " + bound);
+        assertEquals(Set.of(), connections.newSinceCountingTo(b),
+            "no new connection goes to b once it left the answer");
+      }
+    }
+  }
+
+  /** Remembers every connection the client acquires and whether it was used after a point. */
+  static final class ConnectionLog extends EventListener {
+    private final Map<Connection, InetAddress> all = new ConcurrentHashMap<>();
+    private final Set<Connection> acquiredSince = ConcurrentHashMap.newKeySet();
+    private final Set<Connection> newSince = ConcurrentHashMap.newKeySet();
+    private volatile boolean counting;
+
+    @Override
+    public void connectionAcquired(Call call, Connection connection) {
+      InetAddress previous =
+          all.put(connection, connection.route().socketAddress().getAddress());
+      if (counting) {
+        acquiredSince.add(connection);
+        if (previous == null) {
+          newSince.add(connection);
+        }
+      }
+    }
+
+    Set<Connection> newSinceCountingTo(InetAddress address) {
+      return newSince.stream().filter(c -> all.get(c).equals(address))
+          .collect(Collectors.toSet());
+    }
+
+    Set<Connection> openTo(InetAddress address) {
+      return all.entrySet().stream()
+          .filter(e -> e.getValue().equals(address) && !e.getKey().socket().isClosed())
+          .map(Map.Entry::getKey).collect(Collectors.toSet());
+    }
+
+    int countTo(InetAddress address) {
+      return (int) all.values().stream().filter(address::equals).count();
+    }
+
+    void startCounting() {
+      counting = true;
+    }
+
+    Set<Connection> acquiredSinceCounting(Set<Connection> among) {
+      return among.stream().filter(acquiredSince::contains).collect(Collectors.toSet());
+    }
+  }
+}
