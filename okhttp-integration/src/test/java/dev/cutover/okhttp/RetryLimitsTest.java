@@ -145,4 +145,43 @@ class RetryLimitsTest {
     assertTrue(retries >= 15, "the budget should still allow retries: " + retries);
     assertTrue(attempts < calls * 3, "without a budget this would be " + calls * 3);
   }
+
+  @Test
+  void aRetryThatWouldOutliveTheCallTimeoutIsNotAttempted() throws Exception {
+    fixture = new CutoverFixture(false);
+    Sleeper recording = (nanos, call) -> sleeps.add(Duration.ofNanos(nanos));
+    OkHttpClient client = CutoverOkHttp.builder(
+            fixture.plainClient(1).callTimeout(Duration.ofSeconds(3)).build())
+        .resolver(fixture.resolver).ticker(fixture.ticker::read).sleeper(recording)
+        .maxRetryAfter(Duration.ofSeconds(10)).build();
+    fixture.blue.unavailable("4"); // within maxRetryAfter, but beyond the 3 s call time-out
+    try (Response response = client.newCall(fixture.get("/")).execute()) {
+      assertEquals(503, response.code());
+    }
+    assertEquals(List.of(), sleeps);
+    assertEquals(1, fixture.blue.requestCount());
+  }
+
+  @Test
+  void aCallCanceledWhileWaitingToRetryStopsPromptly() throws Exception {
+    fixture = new CutoverFixture(false);
+    OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(1).build())
+        .resolver(fixture.resolver).maxRetryAfter(Duration.ofSeconds(10)).build();
+    fixture.blue.unavailable("5");
+    okhttp3.Call call = client.newCall(fixture.get("/"));
+    Thread canceller = new Thread(() -> {
+      CutoverFixture.await(Duration.ofSeconds(5), "the first attempt",
+          () -> fixture.blue.requestCount() == 1);
+      call.cancel();
+    });
+    canceller.start();
+    long started = System.nanoTime();
+    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+        java.io.IOException.class, call::execute);
+    long tookMillis = (System.nanoTime() - started) / 1_000_000;
+    canceller.join();
+    assertTrue(tookMillis < 3_000, "the 5 s wait should end at the cancel, took " + tookMillis
+        + " ms: " + e);
+    assertEquals(1, fixture.blue.requestCount(), "no attempt after the cancel");
+  }
 }
