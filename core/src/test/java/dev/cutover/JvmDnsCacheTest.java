@@ -1,0 +1,106 @@
+package dev.cutover;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each way of setting the JVM's DNS TTL, shown in a child JVM whose only name source is a hosts
+ * file the child rewrites: with a 1 s TTL the new address shows within seconds, with the JDK's
+ * default 30 s it does not show within the 4 s the probe waits.
+ */
+class JvmDnsCacheTest {
+  @TempDir Path dir;
+
+  @Test
+  void setBeforeTheFirstLookupIsAppliedAndTakesEffect() throws Exception {
+    String output = runProbe("set-first");
+    assertTrue(output.contains("status=APPLIED"), output);
+    assertTrue(output.contains("changed-after-ms="), output);
+  }
+
+  @Test
+  void setAfterALookupIsReportedTooLateAndChangesNothing() throws Exception {
+    String output = runProbe("lookup-first");
+    assertTrue(output.contains("status=TOO_LATE"), output);
+    assertTrue(output.contains("unchanged"), output);
+  }
+
+  @Test
+  void securityPropertiesFileTakesEffect() throws Exception {
+    String option = JvmDnsCache.writeSecurityProperties(
+        dir.resolve("conf/dns.security"), Duration.ofSeconds(1), Duration.ZERO);
+    assertTrue(option.startsWith("-Djava.security.properties=/"), option);
+    String content = Files.readString(dir.resolve("conf/dns.security"));
+    assertTrue(content.contains("networkaddress.cache.ttl=1\n"), content);
+    assertTrue(content.contains("networkaddress.cache.negative.ttl=0\n"), content);
+    assertTrue(runProbe("none", option).contains("changed-after-ms="));
+  }
+
+  @Test
+  void agentTakesEffectBeforeMain() throws Exception {
+    Path agent = dir.resolve("agent.jar");
+    Manifest manifest = new Manifest();
+    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    manifest.getMainAttributes().put(new Attributes.Name("Premain-Class"),
+        JvmDnsCache.class.getName());
+    // The manifest is all an agent jar needs: the class comes from the class path.
+    new JarOutputStream(Files.newOutputStream(agent), manifest).close();
+    String output = runProbe("none", "-javaagent:" + agent + "=ttl=1,negativeTtl=0");
+    assertTrue(output.contains("changed-after-ms="), output);
+  }
+
+  @Test
+  void withoutAnyOfThemTheDefaultKeepsTheOldAnswer() throws Exception {
+    assertTrue(runProbe("none").contains("unchanged"));
+  }
+
+  @Test
+  void badArgumentsAreRejected() {
+    IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+        () -> JvmDnsCache.setTtl(Duration.ofSeconds(-1), Duration.ZERO));
+    assertTrue(negative.getMessage().contains("PT-1S"), negative.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> JvmDnsCache.setTtl(Duration.ofSeconds(5), null));
+    IllegalArgumentException agent = assertThrows(IllegalArgumentException.class,
+        () -> JvmDnsCache.premain("ttl=five", null));
+    assertTrue(agent.getMessage().contains("ttl=five"), agent.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> JvmDnsCache.premain("color=3", null));
+  }
+
+  private String runProbe(String mode, String... jvmOptions) throws Exception {
+    Path hosts = dir.resolve("hosts");
+    Files.writeString(hosts, "127.0.0.5 " + JvmDnsCacheProbe.NAME + "\n");
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Djdk.net.hosts.file=" + hosts);
+    command.addAll(List.of(jvmOptions));
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(JvmDnsCacheProbe.class.getName());
+    command.add(mode);
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    try {
+      assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the probe JVM did not finish");
+      String output = new String(process.getInputStream().readAllBytes(),
+          StandardCharsets.UTF_8);
+      assertEquals(0, process.exitValue(), output);
+      return output;
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+}
