@@ -98,6 +98,7 @@ public final class CutoverOkHttp {
     private String idempotencyKeyHeader = "Idempotency-Key";
     private Duration addressQuarantine = Duration.ofSeconds(10);
     private DrainMode drainMode = DrainMode.PUBLIC_API;
+    private Duration maxConnectionAge = Duration.ZERO;
     private Ticker ticker = Ticker.systemTicker();
     private Clock wallClock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.SYSTEM;
@@ -256,6 +257,22 @@ public final class CutoverOkHttp {
     }
 
     /**
+     * Sets a maximum connection age, a safety net for what DNS cannot show (a load balancer
+     * replaced behind the same address): a connection older than this, give or take 10% per
+     * connection so they do not all expire together, takes no new requests once it is next
+     * acquired, its in-flight requests finish, and it closes when idle, as a drained one does.
+     * Default zero: off.
+     *
+     * @param maxConnectionAge zero (off) or positive
+     * @return this builder
+     * @throws IllegalArgumentException if null or negative
+     */
+    public Builder maxConnectionAge(Duration maxConnectionAge) {
+      this.maxConnectionAge = nonNegative("maxConnectionAge", maxConnectionAge);
+      return this;
+    }
+
+    /**
      * Sets how busy connections are stopped. Default {@link DrainMode#PUBLIC_API}.
      *
      * @param drainMode the mode
@@ -268,7 +285,8 @@ public final class CutoverOkHttp {
     }
 
     /**
-     * Sets the time source for back-off, call deadlines, quarantine and the retry budget.
+     * Sets the time source for back-off, call deadlines, quarantine, the retry budget and
+     * connection age.
      * Default {@link Ticker#systemTicker()}.
      *
      * @param ticker the time source
@@ -308,7 +326,7 @@ public final class CutoverOkHttp {
       CutoverResolver chosen = resolver != null ? resolver : CutoverResolver.builder().build();
       RetrySettings settings = new RetrySettings(maxAttempts, initialBackoff, maxBackoff,
           maxRetryAfter, retryBudgetRatio, minRetriesPerSecond, retryNonIdempotent,
-          idempotencyKeyHeader, addressQuarantine);
+          idempotencyKeyHeader, addressQuarantine, maxConnectionAge);
       return ClientWiring.wrap(existing, chosen, settings, drainMode, ticker, wallClock, sleeper);
     }
 

@@ -16,7 +16,8 @@ public final class ClientWiring {
       Sleeper sleeper) {
     Retirer retirer = Retirer.forMode(drainMode);
     Quarantine quarantine = new Quarantine(ticker, settings.addressQuarantine.toNanos());
-    ConnectionTracker tracker = new ConnectionTracker(resolver, retirer, quarantine);
+    ConnectionTracker tracker = new ConnectionTracker(resolver, retirer, quarantine, ticker,
+        settings.maxConnectionAge.toNanos());
     resolver.addListener(tracker);
     RetryBudget budget =
         new RetryBudget(ticker, settings.retryBudgetRatio, settings.minRetriesPerSecond);

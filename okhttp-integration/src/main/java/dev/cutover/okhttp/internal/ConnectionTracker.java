@@ -3,6 +3,7 @@ package dev.cutover.okhttp.internal;
 import dev.cutover.AddressChange;
 import dev.cutover.CutoverResolver;
 import dev.cutover.ResolverListener;
+import dev.cutover.Ticker;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import okhttp3.Call;
 import okhttp3.Connection;
 import okhttp3.Route;
@@ -42,10 +44,29 @@ public final class ConnectionTracker implements ResolverListener {
   private final Map<Call, TrackedConnection> failedAttempts = new ConcurrentHashMap<>();
   private volatile int purgeAt = 64;
 
-  ConnectionTracker(CutoverResolver resolver, Retirer retirer, Quarantine quarantine) {
+  private final Ticker ticker;
+  /** Zero: connections never age out. */
+  private final long maxAgeNanos;
+
+  ConnectionTracker(CutoverResolver resolver, Retirer retirer, Quarantine quarantine,
+      Ticker ticker, long maxAgeNanos) {
     this.resolver = resolver;
     this.retirer = retirer;
     this.quarantine = quarantine;
+    this.ticker = ticker;
+    this.maxAgeNanos = maxAgeNanos;
+  }
+
+  /**
+   * A connection's age limit, jittered by up to 10% either way so that connections made
+   * together (after a deploy, at start-up) do not all expire in the same instant.
+   */
+  private long expiryFor(long now) {
+    if (maxAgeNanos <= 0) {
+      return Long.MAX_VALUE;
+    }
+    double jitter = 0.9 + 0.2 * ThreadLocalRandom.current().nextDouble();
+    return now + (long) (maxAgeNanos * jitter);
   }
 
   TrackedConnection get(Connection connection) {
@@ -62,8 +83,8 @@ public final class ConnectionTracker implements ResolverListener {
     String host = route.address().url().host();
     TrackedConnection tracked = connections.get(connection);
     if (tracked == null) {
-      tracked = connections.computeIfAbsent(
-          connection, c -> new TrackedConnection(c, host, address));
+      tracked = connections.computeIfAbsent(connection,
+          c -> new TrackedConnection(c, host, address, expiryFor(ticker.read())));
       if (connections.size() > purgeAt) {
         purge();
       }
@@ -73,6 +94,11 @@ public final class ConnectionTracker implements ResolverListener {
     }
     // Pooled connections mean no lookups; tell the resolver the host is still in use.
     resolver.track(host);
+    if (!tracked.isRetired() && tracked.expiresAt != Long.MAX_VALUE
+        && ticker.read() - tracked.expiresAt >= 0
+        && (DRAIN_MULTIPLEXED_ON_CHANGE || !tracked.isMultiplexed())) {
+      retire(tracked, "it reached its maximum age");
+    }
     if (!tracked.isRetired()) {
       List<InetAddress> current = resolver.cachedAddresses(host);
       if (!current.isEmpty() && !current.contains(address)

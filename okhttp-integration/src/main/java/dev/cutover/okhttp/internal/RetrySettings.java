@@ -2,7 +2,7 @@ package dev.cutover.okhttp.internal;
 
 import java.time.Duration;
 
-/** The retry settings of one wrapped client, validated by the public builder. Immutable. */
+/** The settings of one wrapped client, validated by the public builder. Immutable. */
 public final class RetrySettings {
   final int maxAttempts;
   final Duration initialBackoff;
@@ -13,10 +13,12 @@ public final class RetrySettings {
   final boolean retryNonIdempotent;
   final String idempotencyKeyHeader;
   final Duration addressQuarantine;
+  final Duration maxConnectionAge;
 
   public RetrySettings(int maxAttempts, Duration initialBackoff, Duration maxBackoff,
       Duration maxRetryAfter, double retryBudgetRatio, int minRetriesPerSecond,
-      boolean retryNonIdempotent, String idempotencyKeyHeader, Duration addressQuarantine) {
+      boolean retryNonIdempotent, String idempotencyKeyHeader, Duration addressQuarantine,
+      Duration maxConnectionAge) {
     this.maxAttempts = maxAttempts;
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
@@ -26,5 +28,6 @@ public final class RetrySettings {
     this.retryNonIdempotent = retryNonIdempotent;
     this.idempotencyKeyHeader = idempotencyKeyHeader;
     this.addressQuarantine = addressQuarantine;
+    this.maxConnectionAge = maxConnectionAge;
   }
 }

@@ -22,13 +22,16 @@ public final class TrackedConnection {
   final Connection connection;
   final String host;
   final InetAddress address;
+  /** When this connection must stop taking requests (ticker time); Long.MAX_VALUE = never. */
+  final long expiresAt;
   private final AtomicInteger inUse = new AtomicInteger();
   private volatile String retiredBecause;
 
-  TrackedConnection(Connection connection, String host, InetAddress address) {
+  TrackedConnection(Connection connection, String host, InetAddress address, long expiresAt) {
     this.connection = connection;
     this.host = host;
     this.address = address;
+    this.expiresAt = expiresAt;
   }
 
   /** Returns false if this connection was already closed by us: the caller must not use it. */
