@@ -1,5 +1,6 @@
 package dev.cutover.okhttp;
 
+import dev.cutover.CutoverListener;
 import dev.cutover.CutoverResolver;
 import dev.cutover.Ticker;
 import dev.cutover.okhttp.internal.ClientWiring;
@@ -99,6 +100,7 @@ public final class CutoverOkHttp {
     private Duration addressQuarantine = Duration.ofSeconds(10);
     private DrainMode drainMode = DrainMode.PUBLIC_API;
     private Duration maxConnectionAge = Duration.ZERO;
+    private final java.util.List<CutoverListener> listeners = new java.util.ArrayList<>();
     private Ticker ticker = Ticker.systemTicker();
     private Clock wallClock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.SYSTEM;
@@ -273,6 +275,19 @@ public final class CutoverOkHttp {
     }
 
     /**
+     * Adds a listener for connection and retry events (see {@link CutoverListener}). Resolver
+     * events go to listeners registered with the resolver itself.
+     *
+     * @param listener the listener
+     * @return this builder
+     * @throws NullPointerException if listener is null
+     */
+    public Builder listener(CutoverListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
      * Sets how busy connections are stopped. Default {@link DrainMode#PUBLIC_API}.
      *
      * @param drainMode the mode
@@ -327,7 +342,8 @@ public final class CutoverOkHttp {
       RetrySettings settings = new RetrySettings(maxAttempts, initialBackoff, maxBackoff,
           maxRetryAfter, retryBudgetRatio, minRetriesPerSecond, retryNonIdempotent,
           idempotencyKeyHeader, addressQuarantine, maxConnectionAge);
-      return ClientWiring.wrap(existing, chosen, settings, drainMode, ticker, wallClock, sleeper);
+      return ClientWiring.wrap(
+          existing, chosen, settings, drainMode, ticker, wallClock, sleeper, listeners);
     }
 
     private static Duration nonNegative(String name, Duration value) {

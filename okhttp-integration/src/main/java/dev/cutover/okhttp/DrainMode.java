@@ -22,8 +22,9 @@ public enum DrainMode {
    *
    * <p>Exact bound on HTTP/1.1: after a change is processed, a connection carries at most one
    * request beyond those already in flight. On HTTP/2, new streams may still be opened on a busy
-   * connection until the first {@code Connection: close} response arrives (about one response
-   * time). A 503 on HTTP/2 therefore costs one extra attempt on the same connection before the
+   * connection until the first {@code Connection: close} response on it arrives (about one
+   * response time): at most one more request per caller per connection. A 503 on HTTP/2
+   * therefore costs one extra attempt on the same connection before the
    * retry moves to a fresh one.
    */
   PUBLIC_API,

@@ -13,11 +13,11 @@ public final class ClientWiring {
 
   public static OkHttpClient wrap(OkHttpClient existing, CutoverResolver resolver,
       RetrySettings settings, DrainMode drainMode, Ticker ticker, Clock wallClock,
-      Sleeper sleeper) {
+      Sleeper sleeper, java.util.List<dev.cutover.CutoverListener> listeners) {
     Retirer retirer = Retirer.forMode(drainMode);
     Quarantine quarantine = new Quarantine(ticker, settings.addressQuarantine.toNanos());
     ConnectionTracker tracker = new ConnectionTracker(resolver, retirer, quarantine, ticker,
-        settings.maxConnectionAge.toNanos());
+        settings.maxConnectionAge.toNanos(), new Listeners(listeners));
     resolver.addListener(tracker);
     RetryBudget budget =
         new RetryBudget(ticker, settings.retryBudgetRatio, settings.minRetriesPerSecond);

@@ -1,6 +1,7 @@
 package dev.cutover.okhttp.internal;
 
 import dev.cutover.AddressChange;
+import dev.cutover.CutoverListener.RetireReason;
 import dev.cutover.CutoverResolver;
 import dev.cutover.ResolverListener;
 import dev.cutover.Ticker;
@@ -48,8 +49,11 @@ public final class ConnectionTracker implements ResolverListener {
   /** Zero: connections never age out. */
   private final long maxAgeNanos;
 
+  private final Listeners listeners;
+
   ConnectionTracker(CutoverResolver resolver, Retirer retirer, Quarantine quarantine,
-      Ticker ticker, long maxAgeNanos) {
+      Ticker ticker, long maxAgeNanos, Listeners listeners) {
+    this.listeners = listeners;
     this.resolver = resolver;
     this.retirer = retirer;
     this.quarantine = quarantine;
@@ -77,7 +81,10 @@ public final class ConnectionTracker implements ResolverListener {
     Route route = connection.route();
     InetSocketAddress socketAddress = route.socketAddress();
     InetAddress address = socketAddress.getAddress();
-    if (route.proxy().type() != Proxy.Type.DIRECT || address == null) {
+    if (route.proxy().type() != Proxy.Type.DIRECT || address == null
+        || connection.socket().isClosed()) {
+      // A closed one is OkHttp 4.12 handing out a pooled connection before its health check,
+      // which will discard it: tracking it again would only count it twice.
       return;
     }
     String host = route.address().url().host();
@@ -97,14 +104,15 @@ public final class ConnectionTracker implements ResolverListener {
     if (!tracked.isRetired() && tracked.expiresAt != Long.MAX_VALUE
         && ticker.read() - tracked.expiresAt >= 0
         && (DRAIN_MULTIPLEXED_ON_CHANGE || !tracked.isMultiplexed())) {
-      retire(tracked, "it reached its maximum age");
+      retire(tracked, RetireReason.MAX_AGE, "it reached its maximum age");
     }
     if (!tracked.isRetired()) {
       List<InetAddress> current = resolver.cachedAddresses(host);
       if (!current.isEmpty() && !current.contains(address)
           && (DRAIN_MULTIPLEXED_ON_CHANGE || !tracked.isMultiplexed())) {
         // Made before a change this tracker had not seen (or for a host it was not watching).
-        retire(tracked, "its address is no longer in the DNS answer");
+        retire(tracked, RetireReason.ADDRESS_REMOVED,
+            "its address is no longer in the DNS answer");
       }
     }
   }
@@ -118,7 +126,7 @@ public final class ConnectionTracker implements ResolverListener {
       tracked.closeIfIdle();
     }
     if (tracked.isClosed()) {
-      connections.remove(connection, tracked);
+      forget(connection, tracked);
     }
   }
 
@@ -129,7 +137,7 @@ public final class ConnectionTracker implements ResolverListener {
       if (tracked.host.equals(change.host()) && change.removed().contains(tracked.address)
           && !tracked.isClosed()
           && (DRAIN_MULTIPLEXED_ON_CHANGE || !tracked.isMultiplexed())
-          && retire(tracked, "its address left the DNS answer")) {
+          && retire(tracked, RetireReason.ADDRESS_REMOVED, "its address left the DNS answer")) {
         drained.add(tracked);
       }
     }
@@ -142,7 +150,7 @@ public final class ConnectionTracker implements ResolverListener {
 
   /** A 503 on this connection: retire it, put its address last, and ask DNS again. */
   void unavailable(Call call, TrackedConnection tracked) {
-    retire(tracked, "it answered 503");
+    retire(tracked, RetireReason.UNAVAILABLE, "it answered 503");
     suspect(tracked.host, tracked.address);
     failedAttempts.put(call, tracked);
   }
@@ -154,7 +162,7 @@ public final class ConnectionTracker implements ResolverListener {
    * not land on one of them.
    */
   void exchangeFailed(Call call, TrackedConnection tracked, IOException failure) {
-    retire(tracked, "it failed: " + failure);
+    retire(tracked, RetireReason.CONNECTION_FAILED, "it failed: " + failure);
     retireAllTo(tracked.host, tracked.address, "another connection to its address failed");
     suspect(tracked.host, tracked.address);
     failedAttempts.put(call, tracked);
@@ -169,7 +177,7 @@ public final class ConnectionTracker implements ResolverListener {
   private void retireAllTo(String host, InetAddress address, String reason) {
     for (TrackedConnection other : connections.values()) {
       if (other.host.equals(host) && other.address.equals(address) && !other.isClosed()) {
-        retire(other, reason);
+        retire(other, RetireReason.CONNECTION_FAILED, reason);
       }
     }
   }
@@ -186,25 +194,50 @@ public final class ConnectionTracker implements ResolverListener {
 
   private void suspect(String host, InetAddress address) {
     quarantine.add(host, address);
+    listeners.fire(l -> l.addressQuarantined(host, address));
     resolver.refresh(host); // rate-limited per host by the resolver
   }
 
-  private boolean retire(TrackedConnection tracked, String reason) {
-    if (!tracked.retire(reason)) {
+  private boolean retire(TrackedConnection tracked, RetireReason reason, String detail) {
+    if (!tracked.retire(reason, detail, ticker.read())) {
       return false;
     }
+    listeners.fire(l -> l.connectionRetired(tracked.host, tracked.address, reason));
     if (retirer.stopNewExchanges(tracked)) {
       tracked.closeUnreachable();
     } else if (retirer.closesOnCount(tracked)) {
       tracked.closeIfIdle();
     }
-    LOG.log(Level.DEBUG, "retired connection {0}: {1}", tracked, reason);
+    LOG.log(Level.DEBUG, "retired connection {0}: {1}", tracked, detail);
     return true;
   }
 
   private void purge() {
-    connections.values().removeIf(TrackedConnection::isClosed);
+    for (Map.Entry<Connection, TrackedConnection> entry : connections.entrySet()) {
+      if (entry.getValue().isClosed()) {
+        forget(entry.getKey(), entry.getValue());
+      }
+    }
     purgeAt = Math.max(64, connections.size() * 2);
+  }
+
+  private void forget(Connection connection, TrackedConnection tracked) {
+    if (connections.remove(connection, tracked) && tracked.isRetired()) {
+      listeners.fire(l -> l.retiredConnectionClosed(
+          tracked.host, tracked.address, tracked.retireReason()));
+    }
+  }
+
+  /** Tells listeners that a request went to a removed address, and how long after removal. */
+  void sentToRetired(TrackedConnection tracked) {
+    if (tracked.retireReason() == RetireReason.ADDRESS_REMOVED && !listeners.isEmpty()) {
+      java.time.Duration since = java.time.Duration.ofNanos(ticker.read() - tracked.retiredAt());
+      listeners.fire(l -> l.requestToRemovedAddress(tracked.host, tracked.address, since));
+    }
+  }
+
+  Listeners listeners() {
+    return listeners;
   }
 
   /** Connections currently tracked, open or not yet purged; for tests and metrics. */

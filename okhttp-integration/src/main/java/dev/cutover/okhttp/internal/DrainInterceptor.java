@@ -28,6 +28,9 @@ final class DrainInterceptor implements Interceptor {
         throw new RetiredConnectionException("connection " + tracked
             + " was retired (" + tracked.retiredBecause() + ") before this request was sent");
       }
+      if (tracked.isRetired()) {
+        tracker.sentToRetired(tracked);
+      }
       if (tracked.isRetired() && retirer.needsCloseHeader(tracked)) {
         // OkHttp retires a connection whose request says "Connection: close" once the response
         // headers are in; on HTTP/2 the header itself is not sent. header(), not addHeader():

@@ -1,5 +1,6 @@
 package dev.cutover.okhttp.internal;
 
+import dev.cutover.CutoverListener;
 import dev.cutover.CutoverResolver;
 import dev.cutover.Ticker;
 import java.io.IOException;
@@ -58,6 +59,7 @@ final class RetryInterceptor implements Interceptor {
     Call call = chain.call();
     budget.recordRequest();
     long started = ticker.read();
+    CutoverListener.RetryReason firstReason = null;
     for (int attempt = 1; ; attempt++) {
       Response response = null;
       IOException failure = null;
@@ -68,14 +70,22 @@ final class RetryInterceptor implements Interceptor {
       }
       TrackedConnection failedOn = tracker.takeFailedAttempt(call);
       if (response != null && response.code() != 503) {
+        finished(request, firstReason, attempt - 1, true);
         return response;
       }
       long delay = retryDelay(request, call, attempt, started, response, failure);
       if (delay < 0) {
+        finished(request, firstReason, attempt - 1, false);
         if (response != null) {
           return response;
         }
         throw failure;
+      }
+      if (firstReason == null) {
+        firstReason = response != null ? CutoverListener.RetryReason.STATUS_503
+            : ReplayPolicy.reach(failure) == ReplayPolicy.Reach.NOT_SENT
+                ? CutoverListener.RetryReason.CONNECT_FAILURE
+                : CutoverListener.RetryReason.CONNECTION_FAILURE;
       }
       if (response != null) {
         response.close();
@@ -124,6 +134,8 @@ final class RetryInterceptor implements Interceptor {
       return -1;
     }
     if (!budget.tryAcquire()) {
+      tracker.listeners().fire(l -> l.retryBudgetExhausted(
+          request.url().host(), request.method()));
       long now = ticker.read();
       long last = lastBudgetWarning.get();
       if (now - last >= BUDGET_WARNING_INTERVAL_NANOS && lastBudgetWarning.compareAndSet(last, now)) {
@@ -135,6 +147,14 @@ final class RetryInterceptor implements Interceptor {
       return -1;
     }
     return delay;
+  }
+
+  private void finished(Request request, CutoverListener.RetryReason reason, int retries,
+      boolean succeeded) {
+    if (retries > 0) {
+      tracker.listeners().fire(l -> l.retriesCompleted(
+          request.url().host(), request.method(), reason, retries, succeeded));
+    }
   }
 
   /** Exponential back-off with full jitter: uniform in [0, min(max, initial * 2^(n-1))]. */

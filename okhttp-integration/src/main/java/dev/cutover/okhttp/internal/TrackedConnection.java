@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.util.concurrent.atomic.AtomicInteger;
+import dev.cutover.CutoverListener;
 import okhttp3.Connection;
 import okhttp3.Protocol;
 
@@ -26,6 +27,8 @@ public final class TrackedConnection {
   final long expiresAt;
   private final AtomicInteger inUse = new AtomicInteger();
   private volatile String retiredBecause;
+  private volatile CutoverListener.RetireReason retireReason;
+  private volatile long retiredAt;
 
   TrackedConnection(Connection connection, String host, InetAddress address, long expiresAt) {
     this.connection = connection;
@@ -106,14 +109,24 @@ public final class TrackedConnection {
   }
 
   /** Returns true the first time, false if it was already retired. */
-  boolean retire(String reason) {
+  boolean retire(CutoverListener.RetireReason reason, String detail, long now) {
     synchronized (this) {
       if (retiredBecause != null) {
         return false;
       }
-      retiredBecause = reason;
+      retireReason = reason;
+      retiredAt = now;
+      retiredBecause = detail;
       return true;
     }
+  }
+
+  CutoverListener.RetireReason retireReason() {
+    return retireReason;
+  }
+
+  long retiredAt() {
+    return retiredAt;
   }
 
   boolean isRetired() {
