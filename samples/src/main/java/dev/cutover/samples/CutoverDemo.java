@@ -19,6 +19,11 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -42,6 +47,8 @@ public final class CutoverDemo {
   private static final Duration TTL = Duration.ofSeconds(2);
   private static final Duration JVM_CACHE = Duration.ofSeconds(30);
   private static final String REPORT_DIR_PROPERTY = "cutover.demo.reportDir";
+  /** Held here because JUL keeps loggers only weakly, and would drop the handler with one. */
+  private static final Logger LIBRARY_LOG = Logger.getLogger("dev.cutover");
 
   private CutoverDemo() {}
 
@@ -98,6 +105,7 @@ public final class CutoverDemo {
   private static void cutover(DemoOptions options, PrintStream out)
       throws IOException, InterruptedException {
     Loopback loopback = Loopback.choose(options.forceFallback);
+    showLibraryLog(out);
     String setup = String.format(Locale.ROOT,
         "%s via embedded DNS on 127.0.0.1 (TTL %ds); %s; %s; %d callers, %d ms phases",
         CutoverScenario.HOST, TTL.toSeconds(), loopback.describe(),
@@ -125,6 +133,35 @@ public final class CutoverDemo {
     out.println("Report: " + report.toAbsolutePath().normalize());
   }
 
+  /**
+   * Puts the library's own account of the cutover (DNS changes seen, connections drained) in
+   * line with the progress, one line each, instead of JUL's two-line records on stderr.
+   */
+  private static void showLibraryLog(PrintStream out) {
+    LIBRARY_LOG.setUseParentHandlers(false);
+    for (Handler handler : LIBRARY_LOG.getHandlers()) {
+      LIBRARY_LOG.removeHandler(handler);
+    }
+    LIBRARY_LOG.addHandler(new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        if (record.getLevel().intValue() >= Level.INFO.intValue()) {
+          out.println("  cutover: " + new SimpleFormatter().formatMessage(record));
+        }
+      }
+
+      @Override
+      public void flush() {
+        out.flush();
+      }
+
+      @Override
+      public void close() {
+        flush();
+      }
+    });
+  }
+
   private static String phaseList() {
     List<String> labels = new ArrayList<>();
     for (Phase phase : Phase.values()) {
@@ -145,7 +182,7 @@ public final class CutoverDemo {
     String format = "%-36s %20s %20s%n";
     out.printf(Locale.ROOT, format, "Summary", results.get(0).kind, results.get(1).kind);
     row(out, format, "requests", results, r -> r.total());
-    row(out, format, "served by blue after the DNS flip", results, r -> r.blueAfterFlip());
+    row(out, format, "answered by blue after the DNS flip", results, r -> r.blueAfterFlip());
     row(out, format, "  of which in the last phase", results,
         r -> r.count(Phase.BLUE_DOWN, Outcome.BLUE) + r.count(Phase.BLUE_DOWN, Outcome.HTTP_503));
     row(out, format, "503 responses", results, r -> r.count(Outcome.HTTP_503));

@@ -1,9 +1,7 @@
 package dev.cutover.samples;
 
-import dev.cutover.AddressChange;
 import dev.cutover.CutoverResolver;
 import dev.cutover.ResolvedAddressTypes;
-import dev.cutover.ResolverListener;
 import dev.cutover.okhttp.CutoverOkHttp;
 import dev.cutover.samples.RunResult.Outcome;
 import dev.cutover.testkit.BackendServer;
@@ -94,15 +92,6 @@ final class CutoverScenario {
               ? ResolvedAddressTypes.IPV4_PREFERRED : ResolvedAddressTypes.IPV4_ONLY)
           .maxTtl(settings.ttl())
           .build();
-      if (settings.progress() != null) {
-        PrintStream out = settings.progress();
-        resolver.addListener(new ResolverListener() {
-          @Override
-          public void addressesChanged(AddressChange change) {
-            out.println("  resolver saw DNS change: " + change);
-          }
-        });
-      }
       OkHttpClient plain = plainClient(certificates, new JvmCachingDns(resolver,
           settings.jvmCache()));
       OkHttpClient client = kind == ClientKind.PLAIN ? plain : CutoverOkHttp.wrap(plain, resolver);

@@ -73,7 +73,7 @@ final class HtmlReport {
     }
     html.append("</tr>\n");
     row(html, "requests", runs, r -> r.total());
-    row(html, "served by blue after the DNS flip", runs, r -> r.blueAfterFlip());
+    row(html, "answered by blue after the DNS flip", runs, r -> r.blueAfterFlip());
     row(html, "503 responses", runs, r -> r.count(Outcome.HTTP_503));
     row(html, "exceptions", runs, r -> r.count(Outcome.EXCEPTION));
     row(html, "errors in all", runs, r -> r.errors());
