@@ -152,9 +152,9 @@ public final class CutoverResolver implements AutoCloseable {
 
   /**
    * Asks DNS for a host again now, instead of waiting for its TTL, for example because a server
-   * behind it just failed. Rate-limited per host: if the host was queried less than {@code
-   * minTtl} ago, or a query is already in flight, no new query is sent and the stage completes
-   * with the current (or in-flight) answer. Listeners are told of any change as usual.
+   * behind it just failed. Rate-limited per host: if a forced refresh of the host was sent less
+   * than {@code minTtl} ago, or a query is already in flight, no new query is sent and the stage
+   * completes with the current (or in-flight) answer. Listeners are told of any change as usual.
    *
    * @param host the host name
    * @return a stage completed with the addresses, or exceptionally with an {@link

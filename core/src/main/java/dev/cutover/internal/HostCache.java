@@ -167,9 +167,14 @@ public final class HostCache implements AutoCloseable {
     CompletableFuture<Answer> query = entry.inFlight.get();
     if (query == null) {
       Answer answer = entry.answer;
-      if (answer != null && ticker.read() - entry.lastQueryStarted < minTtlNanos) {
+      long now = ticker.read();
+      // Only forced refreshes count against the limit: it exists so that a storm of failure
+      // signals cannot become a storm of queries, not to delay the first re-check after a
+      // routine lookup.
+      if (answer != null && now - entry.lastForcedRefresh < minTtlNanos) {
         query = CompletableFuture.completedFuture(answer);
       } else {
+        entry.lastForcedRefresh = now;
         query = startQuery(entry);
       }
     }
@@ -424,6 +429,7 @@ public final class HostCache implements AutoCloseable {
     volatile Answer answer;
     volatile long lastUsed;
     volatile long lastQueryStarted;
+    volatile long lastForcedRefresh;
     /** Only touched while this entry's single query completes, so never concurrently. */
     List<InetAddress> lastGood;
     int failures;
@@ -432,6 +438,7 @@ public final class HostCache implements AutoCloseable {
       this.host = host;
       this.lastUsed = now;
       this.lastQueryStarted = now - Long.MAX_VALUE / 2;
+      this.lastForcedRefresh = now - Long.MAX_VALUE / 2;
     }
 
     void touch(long now) {
