@@ -307,6 +307,9 @@ public final class BackendServer implements AutoCloseable {
               }
               Socket accepted = new LiteralNamedSocket();
               implAccept(accepted);
+              // MockWebServer writes a response's headers and body separately; with Nagle on,
+              // the second write waits for the client's delayed ACK, about 40 ms a request.
+              accepted.setTcpNoDelay(true);
               acceptedConnections.incrementAndGet();
               return accepted;
             }
