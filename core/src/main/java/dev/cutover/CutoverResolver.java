@@ -105,7 +105,7 @@ public final class CutoverResolver implements AutoCloseable {
         builder.resolvedAddressTypes, hosts, thread, thread);
     this.cache = new HostCache(client, builder.ticker, thread, builder.minTtl, builder.maxTtl,
         builder.negativeTtl, builder.maxStale, builder.idleTimeout, builder.maxHosts,
-        Duration.ofMillis(100));
+        builder.addressRetention, Duration.ofMillis(100));
   }
 
   /**
@@ -219,7 +219,8 @@ public final class CutoverResolver implements AutoCloseable {
   /**
    * Returns the addresses currently cached for a host, without any DNS traffic and without
    * waiting, or an empty list if none are (never looked up, negative, failed, or forgotten).
-   * Stale addresses served under {@code maxStale} are included.
+   * Stale addresses served under {@code maxStale} are included, and so are addresses kept by
+   * {@link Builder#addressRetention}: this is the set that address changes are reported on.
    *
    * @param host the host name, exactly as passed to {@link #lookup}
    * @return an immutable list, possibly empty
@@ -297,6 +298,7 @@ public final class CutoverResolver implements AutoCloseable {
     private Duration maxStale = Duration.ofMinutes(5);
     private Duration idleTimeout = Duration.ofMinutes(10);
     private int maxHosts = 10_000;
+    private Duration addressRetention = Duration.ZERO;
     private List<Name> searchDomains;
     private int ndots = -1;
     private ResolvedAddressTypes resolvedAddressTypes = ResolvedAddressTypes.IPV4_PREFERRED;
@@ -415,6 +417,24 @@ public final class CutoverResolver implements AutoCloseable {
      */
     public Builder idleTimeout(Duration idleTimeout) {
       this.idleTimeout = positive("idleTimeout", idleTimeout);
+      return this;
+    }
+
+    /**
+     * Sets how long an address still counts as the host's after the last answer that contained
+     * it. Default zero: the host's addresses are those of the latest answer. Set it, to a few
+     * TTLs, for weighted records that answer a <em>single</em> address per query (blue on one
+     * query, green on the next): without it, every refresh looks like a change and connections
+     * to the absent address are drained each time. With it, lookups still return the latest
+     * answer (new connections follow the weights), and an address is reported removed, and its
+     * connections drained, only once no answer has contained it for this long.
+     *
+     * @param addressRetention zero or positive
+     * @return this builder
+     * @throws IllegalArgumentException if null or negative
+     */
+    public Builder addressRetention(Duration addressRetention) {
+      this.addressRetention = nonNegative("addressRetention", addressRetention);
       return this;
     }
 

@@ -487,4 +487,38 @@ class ResolverEmbeddedDnsTest {
     assertEquals(dns.queryCount(HOST, "A"), dns.queryCount(),
         "literals and malformed names are never sent to DNS");
   }
+
+  @Test
+  void addressRetentionKeepsSingleAddressWeightedAnswersFromLookingLikeChanges() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
+    start(builder().addressRetention(Duration.ofSeconds(30)));
+    assertEquals(List.of("127.0.0.2"), literals(resolver.lookup(HOST)));
+    // A weighted record answering one address per query: blue, green, blue, green, ...
+    String[] answers = {"127.0.0.3", "127.0.0.2", "127.0.0.3", "127.0.0.2"};
+    for (int i = 0; i < answers.length; i++) {
+      dns.setAddresses(HOST, Duration.ofSeconds(5), answers[i]);
+      ticker.advance(Duration.ofSeconds(5));
+      resolver.lookup(HOST);
+      int queries = i + 2;
+      await(Duration.ofSeconds(5), "refresh " + queries, () -> listener.queries.size() == queries);
+      assertEquals(List.of(answers[i]), literals(resolver.lookup(HOST)),
+          "lookups follow the latest answer, so new connections follow the weights");
+    }
+    assertEquals(1, listener.changes.size(), "only green's arrival: " + listener.changes);
+    assertEquals(Set.of(Testing.ip("127.0.0.3")), listener.changes.get(0).added());
+    assertEquals(Set.of(), listener.changes.get(0).removed());
+    assertEquals(List.of("127.0.0.2", "127.0.0.3"), literals(resolver.cachedAddresses(HOST)));
+
+    // Now the shift is complete: only green, and blue is removed once unseen for 30 s.
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.3");
+    for (int i = 0; i < 7; i++) {
+      ticker.advance(Duration.ofSeconds(5));
+      resolver.lookup(HOST);
+      int queries = 6 + i;
+      await(Duration.ofSeconds(5), "refresh " + queries, () -> listener.queries.size() == queries);
+    }
+    assertEquals(2, listener.changes.size(), listener.changes.toString());
+    assertEquals(Set.of(Testing.ip("127.0.0.2")), listener.changes.get(1).removed());
+    assertEquals(List.of("127.0.0.3"), literals(resolver.cachedAddresses(HOST)));
+  }
 }

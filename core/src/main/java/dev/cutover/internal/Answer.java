@@ -22,6 +22,12 @@ final class Answer {
   /** Pre-built rotations of {@link #addresses}, so a lookup picks one without allocating. */
   private final List<List<InetAddress>> rotations;
   final Set<InetAddress> addressSet;
+  /**
+   * The addresses the host is considered to have: the answer's, plus, with an address retention,
+   * those seen in earlier answers within it. Changes are reported on this set.
+   */
+  final List<InetAddress> retained;
+  final Set<InetAddress> retainedSet;
   /** When the background refresh (or the next retry after a failure) is due. */
   final long refreshAt;
   /** When the TTL (or negative TTL) runs out. For FAILED, when a blocking lookup may try again. */
@@ -36,12 +42,15 @@ final class Answer {
   final Throwable cause;
 
   private Answer(
-      Kind kind, List<InetAddress> addresses, long refreshAt, long expiresAt, long staleUntil,
-      Throwable staleCause, QueryOutcome outcome, String detail, Throwable cause) {
+      Kind kind, List<InetAddress> addresses, List<InetAddress> retained, long refreshAt,
+      long expiresAt, long staleUntil, Throwable staleCause, QueryOutcome outcome, String detail,
+      Throwable cause) {
     this.kind = kind;
     this.addresses = addresses;
     this.rotations = rotations(addresses);
     this.addressSet = Set.copyOf(addresses);
+    this.retained = retained;
+    this.retainedSet = Set.copyOf(retained);
     this.refreshAt = refreshAt;
     this.expiresAt = expiresAt;
     this.staleUntil = staleUntil;
@@ -51,25 +60,25 @@ final class Answer {
     this.cause = cause;
   }
 
-  static Answer positive(List<InetAddress> addresses, long refreshAt, long expiresAt,
-      long staleUntil) {
-    return new Answer(Kind.POSITIVE, List.copyOf(addresses), refreshAt, expiresAt, staleUntil,
-        null, QueryOutcome.SUCCESS, null, null);
+  static Answer positive(List<InetAddress> addresses, List<InetAddress> retained,
+      long refreshAt, long expiresAt, long staleUntil) {
+    return new Answer(Kind.POSITIVE, List.copyOf(addresses), List.copyOf(retained), refreshAt,
+        expiresAt, staleUntil, null, QueryOutcome.SUCCESS, null, null);
   }
 
   /** The same addresses and deadlines, now known to be unrenewable for the time being. */
   Answer stale(Throwable why, long retryAt) {
-    return new Answer(Kind.POSITIVE, addresses, retryAt, expiresAt, staleUntil, why,
+    return new Answer(Kind.POSITIVE, addresses, retained, retryAt, expiresAt, staleUntil, why,
         QueryOutcome.SUCCESS, null, null);
   }
 
   static Answer negative(QueryOutcome outcome, String detail, long expiresAt) {
-    return new Answer(Kind.NEGATIVE, List.of(), expiresAt, expiresAt, expiresAt, null, outcome,
-        detail, null);
+    return new Answer(Kind.NEGATIVE, List.of(), List.of(), expiresAt, expiresAt, expiresAt, null,
+        outcome, detail, null);
   }
 
   static Answer failed(String detail, Throwable cause, long retryAt) {
-    return new Answer(Kind.FAILED, List.of(), retryAt, retryAt, retryAt, null,
+    return new Answer(Kind.FAILED, List.of(), List.of(), retryAt, retryAt, retryAt, null,
         QueryOutcome.FAILURE, detail, cause);
   }
 

@@ -42,6 +42,7 @@ public final class HostCache implements AutoCloseable {
   private final long negativeTtlNanos;
   private final long maxStaleNanos;
   private final long idleTimeoutNanos;
+  private final long addressRetentionNanos;
   private final int maxHosts;
   private final long waitBudgetNanos;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -58,7 +59,9 @@ public final class HostCache implements AutoCloseable {
       Duration maxStale,
       Duration idleTimeout,
       int maxHosts,
+      Duration addressRetention,
       Duration sweepInterval) {
+    this.addressRetentionNanos = addressRetention.toNanos();
     this.client = client;
     this.ticker = ticker;
     this.scheduler = scheduler;
@@ -190,7 +193,7 @@ public final class HostCache implements AutoCloseable {
   public List<InetAddress> peek(String host) {
     Entry entry = entries.get(host);
     Answer answer = entry == null ? null : entry.answer;
-    return answer == null || answer.kind != Answer.Kind.POSITIVE ? null : answer.addresses;
+    return answer == null || answer.kind != Answer.Kind.POSITIVE ? null : answer.retained;
   }
 
   public int size() {
@@ -258,16 +261,18 @@ public final class HostCache implements AutoCloseable {
       switch (result.outcome) {
         case SUCCESS: {
           long ttl = clampTtl(result.ttlSeconds);
-          next = Answer.positive(
-              result.addresses, now + ttl - ttl / 5, now + ttl, now + ttl + maxStaleNanos);
-          if (entry.lastGood != null && !next.addressSet.equals(java.util.Set.copyOf(entry.lastGood))) {
-            change = new AddressChange(entry.host, entry.lastGood, next.addresses);
+          List<InetAddress> retained = retain(entry, result.addresses, now);
+          next = Answer.positive(result.addresses, retained, now + ttl - ttl / 5, now + ttl,
+              now + ttl + maxStaleNanos);
+          if (entry.lastGood != null
+              && !next.retainedSet.equals(java.util.Set.copyOf(entry.lastGood))) {
+            change = new AddressChange(entry.host, entry.lastGood, next.retained);
           }
           if (previous != null && previous.staleCause != null) {
             LOG.log(Level.INFO, "{0}: DNS answers again, no longer serving stale addresses",
                 entry.host);
           }
-          entry.lastGood = next.addresses;
+          entry.lastGood = next.retained;
           entry.failures = 0;
           break;
         }
@@ -331,6 +336,28 @@ public final class HostCache implements AutoCloseable {
     // Waiters wake only after the listeners ran, so whoever gets this answer can rely on the
     // events for it having been delivered.
     query.complete(next);
+  }
+
+  /**
+   * The answer's addresses, then those seen in earlier answers within the address retention:
+   * a weighted record that answers one address per query would otherwise look like a change
+   * at every refresh.
+   */
+  private List<InetAddress> retain(Entry entry, List<InetAddress> answer, long now) {
+    if (addressRetentionNanos <= 0) {
+      return answer;
+    }
+    for (InetAddress address : answer) {
+      entry.lastSeen.put(address, now);
+    }
+    entry.lastSeen.values().removeIf(seen -> now - seen > addressRetentionNanos);
+    List<InetAddress> retained = new java.util.ArrayList<>(answer);
+    for (InetAddress address : entry.lastSeen.keySet()) {
+      if (!retained.contains(address)) {
+        retained.add(address);
+      }
+    }
+    return retained;
   }
 
   private static Throwable describeCause(Resolution result) {
@@ -432,6 +459,7 @@ public final class HostCache implements AutoCloseable {
     volatile long lastForcedRefresh;
     /** Only touched while this entry's single query completes, so never concurrently. */
     List<InetAddress> lastGood;
+    final Map<InetAddress, Long> lastSeen = new java.util.LinkedHashMap<>();
     int failures;
 
     Entry(String host, long now) {
