@@ -24,30 +24,25 @@ class BackendFailureTest {
   @ParameterizedTest(name = "http2={0}")
   @ValueSource(booleans = {false, true})
   void blueShutDownMidLoadFailsNoIdempotentRequest(boolean http2) throws Exception {
-    fixture = new CutoverFixture(http2);
-    OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(CALLERS).build())
-        .resolver(fixture.resolver).initialBackoff(Duration.ofMillis(20))
-        .maxBackoff(Duration.ofMillis(100)).build();
-    try (Load load = new Load(client, fixture.get("/steady"), CALLERS)) {
-      await(Duration.ofSeconds(20), "steady load on blue", () -> load.minimumInPhase() >= 20);
-      // DNS has moved, but the client's TTL has not run out: only the failure can tell it.
-      fixture.flipDnsServerOnly("127.0.0.3");
-      fixture.ticker.advance(Duration.ofSeconds(2));
-      fixture.blue.shutdown();
-      load.markPhase();
-      await(Duration.ofSeconds(30), "20 requests per caller after blue died",
-          () -> load.minimumInPhase() >= 20);
-      assertEquals(List.of(), load.failures, "no idempotent request may fail");
-      // A response blue was still sending when it died cannot be saved by any client: at most
-      // the one each caller had in flight at that moment.
-      assertTrue(load.bodyFailures.size() <= CALLERS, load.bodyFailures.toString());
-      assertTrue(fixture.green.requestCount() >= CALLERS * 20);
-    }
+    Load load = blueFailsUnderLoad(http2, () -> fixture.blue.shutdown());
+    // A response blue was still sending when it died cannot be saved by any client: at most
+    // the one each caller had in flight at that moment.
+    assertTrue(load.bodyFailures.size() <= CALLERS, load.bodyFailures.toString());
+    assertTrue(fixture.green.requestCount() >= CALLERS * 20);
   }
 
   @ParameterizedTest(name = "http2={0}")
   @ValueSource(booleans = {false, true})
   void blueResettingConnectionsFailsNoIdempotentRequest(boolean http2) throws Exception {
+    Load load = blueFailsUnderLoad(http2, () -> fixture.blue.resetConnections());
+    assertBodiesIntactUnlessMultiplexed(http2, load);
+  }
+
+  /**
+   * Steady load on blue; DNS moves but the client's TTL has not run out, so only the failure
+   * can tell it; then blue fails. Every caller makes 20 more requests, none of which may fail.
+   */
+  private Load blueFailsUnderLoad(boolean http2, Runnable failure) throws Exception {
     fixture = new CutoverFixture(http2);
     OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(CALLERS).build())
         .resolver(fixture.resolver).initialBackoff(Duration.ofMillis(20))
@@ -56,12 +51,12 @@ class BackendFailureTest {
       await(Duration.ofSeconds(20), "steady load on blue", () -> load.minimumInPhase() >= 20);
       fixture.flipDnsServerOnly("127.0.0.3");
       fixture.ticker.advance(Duration.ofSeconds(2));
-      fixture.blue.resetConnections();
+      failure.run();
       load.markPhase();
-      await(Duration.ofSeconds(30), "20 requests per caller after blue started resetting",
+      await(Duration.ofSeconds(30), "20 requests per caller after blue failed",
           () -> load.minimumInPhase() >= 20);
       assertEquals(List.of(), load.failures, "no idempotent request may fail");
-      assertBodiesIntactUnlessMultiplexed(http2, load);
+      return load;
     }
   }
 

@@ -112,6 +112,15 @@ final class CutoverFixture implements AutoCloseable {
     }
   }
 
+  /** Both protocols in both drain modes: the matrix most integration tests run over. */
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> setups() {
+    return java.util.stream.Stream.of(
+        org.junit.jupiter.params.provider.Arguments.of(false, DrainMode.PUBLIC_API),
+        org.junit.jupiter.params.provider.Arguments.of(true, DrainMode.PUBLIC_API),
+        org.junit.jupiter.params.provider.Arguments.of(false, DrainMode.OKHTTP_INTERNALS),
+        org.junit.jupiter.params.provider.Arguments.of(true, DrainMode.OKHTTP_INTERNALS));
+  }
+
   /** Whether a DNS change drains this fixture's connections. */
   boolean drainsOnChange() {
     return !(OKHTTP4 && http2);

@@ -13,14 +13,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import okhttp3.Call;
 import okhttp3.Connection;
 import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -33,13 +31,6 @@ class DrainOnAddressChangeTest {
 
   private CutoverFixture fixture;
 
-  static Stream<Arguments> setups() {
-    return Stream.of(
-        Arguments.of(false, DrainMode.PUBLIC_API),
-        Arguments.of(true, DrainMode.PUBLIC_API),
-        Arguments.of(false, DrainMode.OKHTTP_INTERNALS),
-        Arguments.of(true, DrainMode.OKHTTP_INTERNALS));
-  }
 
   @AfterEach
   void tearDown() {
@@ -47,7 +38,7 @@ class DrainOnAddressChangeTest {
   }
 
   @ParameterizedTest(name = "http2={0} {1}")
-  @MethodSource("setups")
+  @MethodSource("dev.cutover.okhttp.CutoverFixture#setups")
   void blueStopsReceivingRequestsOnceTheFlipIsSeen(boolean http2, DrainMode mode)
       throws Exception {
     fixture = new CutoverFixture(http2);
@@ -89,7 +80,7 @@ class DrainOnAddressChangeTest {
   }
 
   @ParameterizedTest(name = "http2={0} {1}")
-  @MethodSource("setups")
+  @MethodSource("dev.cutover.okhttp.CutoverFixture#setups")
   void partialRotationKeepsConnectionsToAddressesThatStayed(boolean http2, DrainMode mode)
       throws Exception {
     fixture = new CutoverFixture(http2);

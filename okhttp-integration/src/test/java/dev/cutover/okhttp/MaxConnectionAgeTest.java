@@ -4,12 +4,10 @@ import static dev.cutover.okhttp.CutoverFixture.body;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
-import java.util.stream.Stream;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,13 +15,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class MaxConnectionAgeTest {
   private CutoverFixture fixture;
 
-  static Stream<Arguments> setups() {
-    return Stream.of(
-        Arguments.of(false, DrainMode.PUBLIC_API),
-        Arguments.of(true, DrainMode.PUBLIC_API),
-        Arguments.of(false, DrainMode.OKHTTP_INTERNALS),
-        Arguments.of(true, DrainMode.OKHTTP_INTERNALS));
-  }
 
   @AfterEach
   void tearDown() {
@@ -37,7 +28,7 @@ class MaxConnectionAgeTest {
   }
 
   @ParameterizedTest(name = "http2={0} {1}")
-  @MethodSource("setups")
+  @MethodSource("dev.cutover.okhttp.CutoverFixture#setups")
   void aConnectionPastItsAgeIsReplaced(boolean http2, DrainMode mode) throws Exception {
     fixture = new CutoverFixture(http2);
     OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(1).build())

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -18,7 +17,6 @@ import okhttp3.Response;
 import okio.BufferedSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -29,13 +27,6 @@ class RetryOn503Test {
   private CutoverFixture fixture;
   private final List<Long> sleeps = new CopyOnWriteArrayList<>();
 
-  static Stream<Arguments> setups() {
-    return Stream.of(
-        Arguments.of(false, DrainMode.PUBLIC_API),
-        Arguments.of(true, DrainMode.PUBLIC_API),
-        Arguments.of(false, DrainMode.OKHTTP_INTERNALS),
-        Arguments.of(true, DrainMode.OKHTTP_INTERNALS));
-  }
 
   @AfterEach
   void tearDown() {
@@ -79,7 +70,7 @@ class RetryOn503Test {
   }
 
   @ParameterizedTest(name = "http2={0} {1}")
-  @MethodSource("setups")
+  @MethodSource("dev.cutover.okhttp.CutoverFixture#setups")
   void getAndPutRecoverOnGreen(boolean http2, DrainMode mode) throws Exception {
     OkHttpClient client = start(http2, mode);
     try (Response response = client.newCall(fixture.get("/get")).execute()) {
@@ -100,7 +91,7 @@ class RetryOn503Test {
   }
 
   @ParameterizedTest(name = "http2={0} {1}")
-  @MethodSource("setups")
+  @MethodSource("dev.cutover.okhttp.CutoverFixture#setups")
   void postWithoutIdempotencyKeyGetsThe503AndIsSentOnce(boolean http2, DrainMode mode)
       throws Exception {
     OkHttpClient client = start(http2, mode);
@@ -116,7 +107,7 @@ class RetryOn503Test {
   }
 
   @ParameterizedTest(name = "http2={0} {1}")
-  @MethodSource("setups")
+  @MethodSource("dev.cutover.okhttp.CutoverFixture#setups")
   void postWithIdempotencyKeyIsRetriedOnGreen(boolean http2, DrainMode mode) throws Exception {
     OkHttpClient client = start(http2, mode);
     Request post = new Request.Builder().url(fixture.url("/orders"))
@@ -131,7 +122,7 @@ class RetryOn503Test {
   }
 
   @ParameterizedTest(name = "http2={0} {1}")
-  @MethodSource("setups")
+  @MethodSource("dev.cutover.okhttp.CutoverFixture#setups")
   void oneShotBodyIsNeverSentTwiceEvenWhenRetriesAreAllowed(boolean http2, DrainMode mode)
       throws Exception {
     OkHttpClient client = start(http2, mode, options -> options.retryNonIdempotent(true));
@@ -145,7 +136,7 @@ class RetryOn503Test {
   }
 
   @ParameterizedTest(name = "http2={0} {1}")
-  @MethodSource("setups")
+  @MethodSource("dev.cutover.okhttp.CutoverFixture#setups")
   void everyDiscardedResponseIsClosed(boolean http2, DrainMode mode) throws Exception {
     OkHttpClient client = start(http2, mode);
     for (int i = 0; i < 5; i++) {
