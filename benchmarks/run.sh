@@ -83,7 +83,7 @@ for r in results:
     if base:
         ratio = f"{pm['score'] / base:.3f}"
     print(f"| {cls}.{method} | {params} | {fmt(pm['score'])} | {fmt(pm['scoreError'])} "
-          f"| {pm['scoreUnit']} | {'' if alloc is None else f"{float(alloc):.0f}"} | {ratio} |")
+          f"| {pm['scoreUnit']} | {'' if alloc is None else round(float(alloc))} | {ratio} |")
 if heap_row:
     print(heap_row + "  |  |")  # HeapFootprint fills the first five columns
 PY
