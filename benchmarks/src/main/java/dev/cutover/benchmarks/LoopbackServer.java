@@ -7,6 +7,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ServerSocketFactory;
 import okhttp3.HttpUrl;
@@ -28,6 +30,11 @@ import okhttp3.mockwebserver.RecordedRequest;
 final class LoopbackServer implements AutoCloseable {
   private final MockWebServer server = new MockWebServer();
   private final AtomicInteger status = new AtomicInteger(200);
+  /** When on, requests alternate 503, 200, 503, ...; counts requests answered so far. */
+  private volatile boolean alternating;
+  private final AtomicInteger answered = new AtomicInteger();
+  /** When set, each request waits here until the latch opens: holds N calls on N connections. */
+  private volatile CountDownLatch gate;
   private final boolean tls;
   private final InetAddress address;
 
@@ -42,8 +49,14 @@ final class LoopbackServer implements AutoCloseable {
     server.setServerSocketFactory(new NoDelayServerSocketFactory());
     server.setDispatcher(new Dispatcher() {
       @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        return new MockResponse().setResponseCode(status.get()).setBody("ok");
+      public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+        CountDownLatch held = gate;
+        if (held != null) {
+          held.countDown();
+          held.await(30, TimeUnit.SECONDS);
+        }
+        int code = alternating && answered.getAndIncrement() % 2 == 0 ? 503 : status.get();
+        return new MockResponse().setResponseCode(code).setBody("ok");
       }
     });
     if (tls) {
@@ -57,6 +70,23 @@ final class LoopbackServer implements AutoCloseable {
   /** Switches the status of later responses, as an environment being torn down would. */
   void status(int code) {
     status.set(code);
+  }
+
+  /**
+   * Answers every other request with 503, starting with the next one: a backend being swapped out
+   * under a single-threaded client, whose every call meets one 503 and then a 200.
+   */
+  void alternate503() {
+    answered.set(0);
+    alternating = true;
+  }
+
+  /**
+   * Makes the next {@code requests} requests wait for each other, so that a client sending them
+   * at once needs as many connections.
+   */
+  void holdUntil(int requests) {
+    gate = new CountDownLatch(requests);
   }
 
   InetAddress address() {

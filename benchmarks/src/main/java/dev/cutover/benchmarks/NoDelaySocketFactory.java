@@ -11,7 +11,7 @@ import javax.net.SocketFactory;
  * Linux loopback), which would swamp a per-request measurement. Both clients of a comparison use
  * it, as production clients talking to latency-sensitive services often do.
  */
-final class NoDelaySocketFactory extends SocketFactory {
+class NoDelaySocketFactory extends SocketFactory {
   @Override
   public Socket createSocket() throws IOException {
     Socket socket = new Socket();
