@@ -49,6 +49,7 @@ public class RetryBenchmark {
   private OkHttpClient wrapped;
   private Request healthyRequest;
   private Request flappingRequest;
+  private Request closingRequest;
 
   /** Creates one. JMH creates the state itself; public for the generated code. */
   public RetryBenchmark() {}
@@ -68,6 +69,7 @@ public class RetryBenchmark {
     resolver = Resolvers.against(dns).build();
     healthyRequest = new Request.Builder().url(healthy.url(HOST)).build();
     flappingRequest = new Request.Builder().url(flapping.url(HOST)).build();
+    closingRequest = healthyRequest.newBuilder().header("Connection", "close").build();
 
     plain = client().dns(host -> List.of(flapping.address())).build();
     wrapped = CutoverOkHttp.builder(client().build())
@@ -123,6 +125,18 @@ public class RetryBenchmark {
   @Benchmark
   public int plain() throws IOException {
     return status(plain, healthyRequest);
+  }
+
+  /**
+   * Plain OkHttp, a GET answered 200 on a new connection, closed after it: what the new
+   * connection in {@link #wrapped()} costs by itself.
+   *
+   * @return the status, for JMH to consume
+   * @throws IOException if the call fails
+   */
+  @Benchmark
+  public int plainNewConnection() throws IOException {
+    return status(plain, closingRequest);
   }
 
   /**
