@@ -4,7 +4,6 @@ import dev.cutover.CutoverResolver;
 import dev.cutover.okhttp.CutoverOkHttp;
 import dev.cutover.testkit.EmbeddedDnsServer;
 import java.io.IOException;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -87,16 +86,11 @@ public class RetryBenchmark {
     return new OkHttpClient.Builder()
         .connectionPool(new ConnectionPool())
         .dispatcher(new Dispatcher())
-        .socketFactory(new NoDelaySocketFactory() {
-          @Override
-          public Socket createSocket() throws IOException {
-            Socket socket = super.createSocket();
-            // Every Cutover retry closes a connection; a reset instead of a FIN leaves no
-            // TIME_WAIT, so a long run does not run out of loopback ports.
-            socket.setSoLinger(true, 0);
-            return socket;
-          }
-        });
+        // No SO_LINGER 0 here, though every retry closes a connection: MockWebServer leaks the
+        // socket of a connection reset by its peer (about 2,000 descriptors a second here).
+        // Ordinary closes leave TIME_WAIT instead, which Linux reuses on loopback
+        // (net.ipv4.tcp_tw_reuse = 2, the default).
+        .socketFactory(new NoDelaySocketFactory());
   }
 
   /**
