@@ -5,7 +5,7 @@
 #   benchmarks/run.sh --quick    one short iteration of each, to prove they all still run (CI)
 #   benchmarks/run.sh [--quick] [--no-build] [JMH options or benchmark regexps...]
 #
-# Full mode takes about 10 minutes on 2 cores; --quick well under 3 including the build.
+# Full mode takes about 13 minutes on 2 cores; --quick about 1 minute including the build.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
