@@ -19,8 +19,8 @@ import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
 
 /**
- * A MockWebServer on 127.0.0.1 that answers every request with a fixed status, with Nagle's
- * algorithm off on its sockets.
+ * A MockWebServer on 127.0.0.1 that answers every request with 200 (or 503 and 200 in turn), with
+ * Nagle's algorithm off on its sockets.
  *
  * <p>Not the testkit's {@code BackendServer}: MockWebServer writes a response's head and body in
  * two flushes, and with Nagle on the body then waits for the client's delayed ACK, about 40 ms per
@@ -29,7 +29,6 @@ import okhttp3.mockwebserver.RecordedRequest;
  */
 final class LoopbackServer implements AutoCloseable {
   private final MockWebServer server = new MockWebServer();
-  private final AtomicInteger status = new AtomicInteger(200);
   /** When on, requests alternate 503, 200, 503, ...; counts requests answered so far. */
   private volatile boolean alternating;
   private final AtomicInteger answered = new AtomicInteger();
@@ -55,7 +54,7 @@ final class LoopbackServer implements AutoCloseable {
           held.countDown();
           held.await(30, TimeUnit.SECONDS);
         }
-        int code = alternating && answered.getAndIncrement() % 2 == 0 ? 503 : status.get();
+        int code = alternating && answered.getAndIncrement() % 2 == 0 ? 503 : 200;
         return new MockResponse().setResponseCode(code).setBody("ok");
       }
     });
@@ -65,11 +64,6 @@ final class LoopbackServer implements AutoCloseable {
     server.setProtocols(
         http2 ? List.of(Protocol.HTTP_2, Protocol.HTTP_1_1) : List.of(Protocol.HTTP_1_1));
     server.start(address, 0);
-  }
-
-  /** Switches the status of later responses, as an environment being torn down would. */
-  void status(int code) {
-    status.set(code);
   }
 
   /**
