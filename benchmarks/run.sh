@@ -41,7 +41,8 @@ mkdir -p "$outdir"
 json="$outdir/$stamp.json"
 md="$outdir/$stamp.md"
 
-java -jar "$jar" "${jmh_args[@]}" -prof gc -rf json -rff "$json" "${extra[@]}"
+# -foe: a benchmark that throws fails the run (and CI), instead of being skipped quietly.
+java -jar "$jar" "${jmh_args[@]}" -foe true -prof gc -rf json -rff "$json" "${extra[@]}"
 heap_row="$(java -XX:+UseSerialGC -cp "$jar" dev.cutover.benchmarks.HeapFootprint)"
 
 {
