@@ -150,6 +150,32 @@ class RetryOn503Test {
     assertTrue(fixture.blue.requestCount("GET") >= 2);
   }
 
+  @ParameterizedTest(name = "http2={0} {1}")
+  @MethodSource("dev.cutover.okhttp.CutoverFixture#setups")
+  void theRetryPrefersAnAddressOtherThanTheOneThatFailed(boolean http2, DrainMode mode)
+      throws Exception {
+    fixture = new CutoverFixture(http2);
+    OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(1).build())
+        .resolver(fixture.resolver).drainMode(mode).ticker(fixture.ticker::read)
+        .sleeper((nanos, call) -> fixture.ticker.advance(Duration.ofNanos(nanos))).build();
+    try (Response warmUp = client.newCall(fixture.get("/warm-up")).execute()) {
+      assertEquals("blue", body(warmUp)); // the only address so far: the connection is blue's
+    }
+    fixture.flipDnsServerOnly("127.0.0.2", "127.0.0.3"); // both in the answer now
+    fixture.seeDnsNow();
+    fixture.blue.unavailable();
+    for (int i = 0; i < 8; i++) {
+      try (Response response = client.newCall(fixture.get("/get")).execute()) {
+        assertEquals("green", body(response), "call " + i);
+      }
+      // Every call makes a new connection, so every call consults the answer's order: without
+      // the quarantine each would pick blue half the time.
+      client.connectionPool().evictAll();
+    }
+    assertEquals(1 + blueAttempts(http2, mode), fixture.blue.requestCount(),
+        "blue, quarantined after its 503, was tried last and so not again");
+  }
+
   /** A body OkHttp must never transmit twice. */
   static final class OneShotBody extends RequestBody {
     private final String content;
