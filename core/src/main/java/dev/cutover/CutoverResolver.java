@@ -199,9 +199,8 @@ public final class CutoverResolver implements AutoCloseable {
         break;
       }
     }
-    if (cache.peek(key) != null) {
-      cache.track(key);
-      return;
+    if (cache.touch(key)) {
+      return; // the hot path: one map read for a host already tracked
     }
     try {
       if (HostNames.literal(host) != null) {

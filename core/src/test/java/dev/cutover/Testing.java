@@ -3,6 +3,7 @@ package dev.cutover;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.cutover.testkit.Bind9Server;
+import dev.cutover.testkit.Poll;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -14,21 +15,9 @@ import org.junit.jupiter.api.Assumptions;
 final class Testing {
   private Testing() {}
 
-  /** Polls until the condition holds; fails with the message at the deadline. No fixed sleeps. */
+  /** Polls until the condition holds; fails with the message at the deadline. */
   static void await(Duration timeout, String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        fail("timed out after " + timeout + " waiting for: " + what);
-      }
-      Thread.onSpinWait();
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail("interrupted waiting for: " + what);
-      }
-    }
+    Poll.until(timeout, what, condition);
   }
 
   static InetAddress ip(String literal) {

@@ -148,18 +148,23 @@ public final class HostCache implements AutoCloseable {
    * the background if it is not tracked. Never blocks.
    */
   public void track(String normalizedHost) {
-    if (closed) {
+    if (closed || touch(normalizedHost)) {
       return;
     }
-    Entry entry = entries.get(normalizedHost);
-    if (entry != null) {
-      entry.touch(ticker.read());
-      return;
-    }
-    entry = entryFor(normalizedHost);
+    Entry entry = entryFor(normalizedHost);
     if (entry.answer == null) {
       startQuery(entry);
     }
+  }
+
+  /** Marks a tracked host as in use; returns false, doing nothing, if it is not tracked. */
+  public boolean touch(String host) {
+    Entry entry = entries.get(host);
+    if (entry == null) {
+      return false;
+    }
+    entry.touch(ticker.read());
+    return true;
   }
 
   /** Asks DNS again now, unless this host was queried less than minTtl ago. */

@@ -1,12 +1,11 @@
 package dev.cutover.okhttp;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import dev.cutover.CutoverResolver;
 import dev.cutover.ResolvedAddressTypes;
 import dev.cutover.testkit.BackendServer;
 import dev.cutover.testkit.EmbeddedDnsServer;
 import dev.cutover.testkit.FakeTicker;
+import dev.cutover.testkit.Poll;
 import dev.cutover.testkit.TestCertificates;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -131,18 +130,7 @@ final class CutoverFixture implements AutoCloseable {
   }
 
   static void await(Duration timeout, String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        fail("timed out after " + timeout + " waiting for: " + what);
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail("interrupted");
-      }
-    }
+    Poll.until(timeout, what, condition);
   }
 
   @Override

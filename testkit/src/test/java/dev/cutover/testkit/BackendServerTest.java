@@ -613,14 +613,8 @@ class BackendServerTest {
         "expected \"" + expectedInMessage + "\" in: " + e.getMessage());
   }
 
-  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within " + DEADLINE);
-      }
-      Thread.sleep(5);
-    }
+  private static void awaitTrue(BooleanSupplier condition) {
+    Poll.until(DEADLINE, "the condition", condition);
   }
 
   @FunctionalInterface
