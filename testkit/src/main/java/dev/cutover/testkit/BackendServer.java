@@ -13,9 +13,13 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -311,6 +315,7 @@ public final class BackendServer implements AutoCloseable {
               // the second write waits for the client's delayed ACK, about 40 ms a request.
               accepted.setTcpNoDelay(true);
               acceptedConnections.incrementAndGet();
+              openSockets.add(accepted);
               return accepted;
             }
           };
@@ -380,6 +385,8 @@ public final class BackendServer implements AutoCloseable {
   private volatile boolean closed;
   private final AtomicBoolean shutdownStarted = new AtomicBoolean();
   private final AtomicInteger acceptedConnections = new AtomicInteger();
+  // Accepted sockets not yet seen closed; pruned whenever they are counted.
+  private final Set<Socket> openSockets = ConcurrentHashMap.newKeySet();
 
   private final Object lock = new Object();
   // Guarded by lock, so that the counters and the recorded requests always agree.
@@ -453,12 +460,7 @@ public final class BackendServer implements AutoCloseable {
 
   /**
    * Starts two servers, typically blue and green, on their two addresses but the same port, as
-   * two environments behind one DNS name would be.
-   *
-   * <p>If neither builder sets a port, blue takes any free port and green then binds the same
-   * port on its own address; when that port turns out to be taken on green's address, both are
-   * closed and the pair is tried again on a new port, up to five times. If a builder sets a port,
-   * both servers use it and there is no retry.
+   * two environments behind one DNS name would be. Same as {@link #startGroup(List)} with the two.
    *
    * @param blue the first server's settings
    * @param green the second server's settings; its address must differ from blue's
@@ -473,44 +475,80 @@ public final class BackendServer implements AutoCloseable {
       throw new IllegalArgumentException(
           (blue == null ? "blue" : "green") + " must not be null");
     }
-    blue.validate();
-    green.validate();
-    if (blue.address.equals(green.address)) {
-      throw new IllegalArgumentException(
-          "blue and green need distinct addresses to share a port, both are "
-              + blue.address.getHostAddress());
+    return startGroup(List.of(blue, green));
+  }
+
+  /**
+   * Starts servers on distinct addresses but one shared port, as the addresses of one balancer
+   * (or the environments behind one DNS name) would be.
+   *
+   * <p>If no builder sets a port, the first server takes any free port and the others then bind
+   * the same port on their own addresses; when that port turns out to be taken on one of them,
+   * all are closed and the group is tried again on a new port, up to five times. If a builder
+   * sets a port, every server uses it and there is no retry.
+   *
+   * @param builders the servers' settings, in order; at least one, addresses all distinct
+   * @return the running servers, in the order of {@code builders}
+   * @throws IOException if the servers cannot listen; a {@link BindException} if no shared port
+   *     could be found
+   * @throws IllegalArgumentException if the list is null or empty or holds null, two builders have
+   *     the same address, or they set different non-zero ports
+   */
+  public static List<BackendServer> startGroup(List<Builder> builders) throws IOException {
+    if (builders == null || builders.isEmpty()) {
+      throw new IllegalArgumentException("builders must name at least one server, got "
+          + builders);
     }
-    if (blue.port != 0 && green.port != 0 && blue.port != green.port) {
-      throw new IllegalArgumentException(
-          "blue and green must share a port, got " + blue.port + " and " + green.port);
+    int fixedPort = 0;
+    Set<InetAddress> addresses = new LinkedHashSet<>();
+    for (Builder builder : builders) {
+      if (builder == null) {
+        throw new IllegalArgumentException("builders must not hold null, got " + builders);
+      }
+      builder.validate();
+      if (!addresses.add(builder.address)) {
+        throw new IllegalArgumentException(
+            "servers need distinct addresses to share a port, " + builder.address.getHostAddress()
+                + " is given twice");
+      }
+      if (builder.port != 0) {
+        if (fixedPort != 0 && fixedPort != builder.port) {
+          throw new IllegalArgumentException(
+              "servers must share a port, got " + fixedPort + " and " + builder.port);
+        }
+        fixedPort = builder.port;
+      }
     }
-    int fixedPort = blue.port != 0 ? blue.port : green.port;
     int attempts = fixedPort == 0 ? PAIR_ATTEMPTS : 1;
     BindException lastFailure = null;
     for (int attempt = 0; attempt < attempts; attempt++) {
-      BackendServer first = blue.start(fixedPort);
+      List<BackendServer> started = new ArrayList<>();
       try {
-        return List.of(first, green.start(first.port()));
+        int port = fixedPort;
+        for (Builder builder : builders) {
+          BackendServer server = builder.start(port);
+          started.add(server);
+          port = server.port();
+        }
+        return List.copyOf(started);
       } catch (BindException e) {
-        first.shutdown();
+        started.forEach(BackendServer::shutdown);
         if (lastFailure != null) {
           e.addSuppressed(lastFailure);
         }
         lastFailure = e;
       } catch (IOException | RuntimeException e) {
-        first.shutdown();
+        started.forEach(BackendServer::shutdown);
         throw e;
       }
     }
+    StringBuilder names = new StringBuilder();
+    for (InetAddress address : addresses) {
+      names.append(names.length() == 0 ? "" : ", ").append(address.getHostAddress());
+    }
     BindException failure =
-        new BindException(
-            "no port free on both "
-                + blue.address.getHostAddress()
-                + " and "
-                + green.address.getHostAddress()
-                + " after "
-                + attempts
-                + " attempt(s)");
+        new BindException("no port free on all of " + names + " after " + attempts
+            + " attempt(s)");
     failure.initCause(lastFailure);
     throw failure;
   }
@@ -674,6 +712,22 @@ public final class BackendServer implements AutoCloseable {
    */
   public int acceptedConnectionCount() {
     return acceptedConnections.get();
+  }
+
+  /**
+   * Returns the number of accepted TCP connections that are still open on the server's side.
+   *
+   * <p>The server closes its side when the client closes a connection (it reads the end of the
+   * stream) or when {@link #shutdown()} closes everything, so a connection the client has just
+   * closed may still count for a moment: poll (see {@link Poll#until}) rather than read once when
+   * waiting for a client to let go. Unlike the other counters, this one is not affected by {@link
+   * #resetCounters()}.
+   *
+   * @return the number of open connections
+   */
+  public int openConnectionCount() {
+    openSockets.removeIf(Socket::isClosed);
+    return openSockets.size();
   }
 
   /**

@@ -49,6 +49,11 @@ import org.xbill.DNS.Update;
  * <p>Names given to the record methods are inside the zone: a name without any dot (such as
  * {@code "api"}), or {@code "@"} for the apex, is relative to the zone; any other name (such as
  * {@code "api.cutover.test"}, trailing dot optional) is absolute and must lie in the zone.
+ *
+ * <p>A name's addresses are answered in one fixed order, the same for every query: BIND's
+ * canonical order, which for addresses of one family is ascending ({@code 10.0.0.2} before {@code
+ * 10.0.0.3}). A client such as OkHttp connects to the first address it is given, so a test knows
+ * which server a new connection reaches.
  */
 public final class Bind9Server implements AutoCloseable {
 
@@ -558,6 +563,9 @@ public final class Bind9Server implements AutoCloseable {
             "  recursion no;",
             "  dnssec-validation no;",
             "  notify no;",
+            // BIND rotates or shuffles a set of addresses by default; "none" keeps its stored,
+            // canonical order, so every client connects to the same (lowest) address first.
+            "  rrset-order { order none; };",
             "  pid-file " + quoted(dir.resolve("named.pid")) + ";",
             "  session-keyfile " + quoted(dir.resolve("session.key")) + ";",
             "  managed-keys-directory " + d + ";",

@@ -432,6 +432,49 @@ class BackendServerTest {
   }
 
   @Test
+  void startGroupSharesOnePortOnEveryAddress() throws IOException {
+    List<BackendServer> group = BackendServer.startGroup(List.of(
+        BackendServer.builder("a").address(InetAddress.getByName("127.0.0.2")),
+        BackendServer.builder("b").address(InetAddress.getByName("127.0.0.3")),
+        BackendServer.builder("c").address(InetAddress.getByName("127.0.0.4"))));
+    servers.addAll(group);
+
+    assertEquals(List.of("a", "b", "c"),
+        group.stream().map(BackendServer::name).collect(Collectors.toList()));
+    assertEquals(1, group.stream().mapToInt(BackendServer::port).distinct().count());
+    for (BackendServer server : group) {
+      assertBody(server.name(), client(Transport.HTTP_1_1, server), server, "/");
+    }
+  }
+
+  @Test
+  void startGroupRejectsARepeatedAddress() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> BackendServer.startGroup(List.of(
+            BackendServer.builder("a").address(InetAddress.getByName("127.0.0.2")),
+            BackendServer.builder("b").address(InetAddress.getByName("127.0.0.2")))));
+    assertTrue(e.getMessage().contains("127.0.0.2 is given twice"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> BackendServer.startGroup(List.of()));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void openConnectionCountFollowsTheClientClosingItsConnections(Transport transport)
+      throws IOException {
+    BackendServer blue = start(transport, "blue", "127.0.0.2");
+    OkHttpClient client = client(transport, blue);
+    assertEquals(0, blue.openConnectionCount());
+
+    assertBody("blue", client, blue, "/");
+    assertEquals(1, blue.openConnectionCount(), "the pooled connection stays open");
+
+    client.connectionPool().evictAll();
+    Poll.until(DEADLINE, "the server to see the connection closed",
+        () -> blue.openConnectionCount() == 0);
+    assertEquals(1, blue.acceptedConnectionCount());
+  }
+
+  @Test
   void resetCountersStartsTheBooksAfresh() throws IOException {
     BackendServer blue = start(Transport.HTTP_1_1, "blue", "127.0.0.2");
     OkHttpClient client = client(Transport.HTTP_1_1, blue);

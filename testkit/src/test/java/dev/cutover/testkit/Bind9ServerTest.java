@@ -99,6 +99,16 @@ class Bind9ServerTest {
   }
 
   @Test
+  void addressesAreAnsweredInAscendingOrderEveryTime() throws Exception {
+    shared.setAddresses("order", TTL, "10.3.0.4", "10.3.0.2", "10.3.0.3");
+
+    for (int i = 0; i < 5; i++) {
+      assertEquals(List.of("10.3.0.2", "10.3.0.3", "10.3.0.4"),
+          addresses(query(shared, "order.cutover.test", Type.A)), "query " + i);
+    }
+  }
+
+  @Test
   void setCnameReplacesAddresses() throws Exception {
     shared.setAddresses("blue", TTL, "10.2.0.1");
     shared.setAddresses("www", TTL, "10.2.0.99");
