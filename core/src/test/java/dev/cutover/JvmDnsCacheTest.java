@@ -1,16 +1,14 @@
 package dev.cutover;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
+import dev.cutover.testkit.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -84,23 +82,9 @@ class JvmDnsCacheTest {
   private String runProbe(String mode, String... jvmOptions) throws Exception {
     Path hosts = dir.resolve("hosts");
     Files.writeString(hosts, "127.0.0.5 " + JvmDnsCacheProbe.NAME + "\n");
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Djdk.net.hosts.file=" + hosts);
-    command.addAll(List.of(jvmOptions));
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(JvmDnsCacheProbe.class.getName());
-    command.add(mode);
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    try {
-      assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the probe JVM did not finish");
-      String output = new String(process.getInputStream().readAllBytes(),
-          StandardCharsets.UTF_8);
-      assertEquals(0, process.exitValue(), output);
-      return output;
-    } finally {
-      process.destroyForcibly();
-    }
+    List<String> options = new ArrayList<>();
+    options.add("-Djdk.net.hosts.file=" + hosts);
+    options.addAll(List.of(jvmOptions));
+    return ChildJvm.run(options, JvmDnsCacheProbe.class.getName(), mode);
   }
 }
