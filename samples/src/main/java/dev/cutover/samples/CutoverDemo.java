@@ -128,7 +128,7 @@ public final class CutoverDemo {
     }
     out.println();
     printSummary(out, results);
-    Path report = HtmlReport.write(reportDir(options), setup, results);
+    Path report = writeReport(reportDir(options).resolve("report.html"), setup, results);
     out.println();
     out.println("Report: " + report.toAbsolutePath().normalize());
   }
@@ -176,6 +176,50 @@ public final class CutoverDemo {
     }
     // Set by the samples pom, so the report lands in samples/target wherever Maven started.
     return Path.of(System.getProperty(REPORT_DIR_PROPERTY, "target/cutover-demo"));
+  }
+
+  /** The HTML page: the summary, then each run's traffic per server and errors over time. */
+  static Path writeReport(Path file, String setup, List<RunResult> results) throws IOException {
+    List<String> header = new ArrayList<>();
+    header.add("");
+    List<List<String>> rows = new ArrayList<>();
+    String[] names = {"requests", "answered by blue after the DNS flip", "503 responses",
+        "exceptions", "errors in all"};
+    for (String name : names) {
+      List<String> row = new ArrayList<>();
+      row.add(name);
+      rows.add(row);
+    }
+    List<HtmlReport.Panel> panels = new ArrayList<>();
+    for (RunResult run : results) {
+      header.add(run.kind);
+      rows.get(0).add(String.valueOf(run.total()));
+      rows.get(1).add(String.valueOf(run.blueAfterFlip()));
+      rows.get(2).add(String.valueOf(run.count(Outcome.HTTP_503)));
+      rows.get(3).add(String.valueOf(run.count(Outcome.EXCEPTION)));
+      rows.get(4).add(String.valueOf(run.errors()));
+      int[] blue = new int[run.buckets];
+      int[] green = new int[run.buckets];
+      int[] errors = new int[run.buckets];
+      for (int b = 0; b < run.buckets; b++) {
+        blue[b] = run.inBucket(b, Outcome.BLUE);
+        green[b] = run.inBucket(b, Outcome.GREEN);
+        errors[b] = run.inBucket(b, Outcome.HTTP_503) + run.inBucket(b, Outcome.OTHER_STATUS)
+            + run.inBucket(b, Outcome.EXCEPTION);
+      }
+      List<HtmlReport.Marker> markers = new ArrayList<>();
+      for (Phase phase : Phase.values()) {
+        markers.add(new HtmlReport.Marker(run.phaseDuration.multipliedBy(phase.ordinal()),
+            phase.label));
+      }
+      panels.add(new HtmlReport.Panel(run.kind, List.of(
+          new HtmlReport.Series("blue", HtmlReport.BLUE, blue),
+          new HtmlReport.Series("green", HtmlReport.GREEN, green),
+          new HtmlReport.Series("errors (503 or exception)", HtmlReport.RED, errors)),
+          markers));
+    }
+    return HtmlReport.write(file, "Cutover demo", setup, RunResult.BUCKET,
+        new HtmlReport.Table(header, rows), panels);
   }
 
   static void printSummary(PrintStream out, List<RunResult> results) {

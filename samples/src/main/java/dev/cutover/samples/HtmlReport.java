@@ -1,115 +1,163 @@
 package dev.cutover.samples;
 
-import dev.cutover.samples.RunResult.Outcome;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
-/** A self-contained HTML page: one inline SVG chart per client kind, on the same scales. */
+/**
+ * A self-contained HTML page: a summary table, then one inline SVG chart per panel, all on the
+ * same scales, so panels (client kinds, scenarios) can be compared at a glance. Used by the demo
+ * and by the end-to-end suite.
+ */
 final class HtmlReport {
+  static final String BLUE = "#1f6fd1";
+  static final String GREEN = "#1c9c4a";
+  static final String RED = "#d62728";
+  /** For servers other than blue and green (a balancer's several addresses). */
+  static final List<String> OTHERS = List.of("#9467bd", "#ff7f0e", "#8c564b", "#17becf",
+      "#7f7f7f");
+
   private static final int WIDTH = 900;
   private static final int HEIGHT = 240;
   private static final int LEFT = 50;
   private static final int RIGHT = 20;
   private static final int TOP = 28;
   private static final int BOTTOM = 30;
-  private static final String BLUE = "#1f6fd1";
-  private static final String GREEN = "#1c9c4a";
-  private static final String RED = "#d62728";
+
+  /** One line of a chart: a count per bucket. */
+  record Series(String label, String color, int[] counts) {}
+
+  /** A dashed vertical line with a label: when a step of the script happened. */
+  record Marker(Duration at, String label) {}
+
+  /** One chart. */
+  record Panel(String title, List<Series> series, List<Marker> markers) {}
+
+  /** The summary table: a header row, then rows whose first cell names the row. */
+  record Table(List<String> header, List<List<String>> rows) {}
 
   private HtmlReport() {}
 
-  static Path write(Path directory, String title, List<RunResult> runs) throws IOException {
-    Files.createDirectories(directory);
-    int lastBucket = 0;
+  /**
+   * Writes the page.
+   *
+   * @param file where to write it; parent directories are created
+   * @param heading the page's title
+   * @param intro a paragraph under the title
+   * @param bucket the time each count covers
+   * @param summary the table under the introduction
+   * @param panels the charts
+   */
+  static Path write(Path file, String heading, String intro, Duration bucket, Table summary,
+      List<Panel> panels) throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    int buckets = 1;
     int max = 1;
-    for (RunResult run : runs) {
-      for (int b = 0; b < run.buckets; b++) {
-        int errors = errors(run, b);
-        int sum = run.inBucket(b, Outcome.BLUE) + run.inBucket(b, Outcome.GREEN) + errors;
-        if (sum > 0) {
-          lastBucket = Math.max(lastBucket, b);
+    Map<String, String> legend = new LinkedHashMap<>();
+    for (Panel panel : panels) {
+      for (Series series : panel.series()) {
+        legend.putIfAbsent(series.label(), series.color());
+        for (int b = 0; b < series.counts().length; b++) {
+          if (series.counts()[b] > 0) {
+            buckets = Math.max(buckets, b + 1);
+            max = Math.max(max, series.counts()[b]);
+          }
         }
-        max = Math.max(max, Math.max(errors, Math.max(run.inBucket(b, Outcome.BLUE),
-            run.inBucket(b, Outcome.GREEN))));
       }
     }
     StringBuilder html = new StringBuilder();
     html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
-        .append("<title>Cutover demo</title><style>")
+        .append("<title>").append(escape(heading)).append("</title><style>")
         .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}")
         .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;")
         .append("text-align:right}th:first-child,td:first-child{text-align:left}")
         .append(".key span{display:inline-block;width:1.5em;height:4px;margin:0 .4em 3px 1em}")
-        .append("</style></head><body>\n<h1>Cutover demo</h1>\n<p>")
-        .append(escape(title)).append("</p>\n")
-        .append("<p class=\"key\">Requests per 100 ms answered by<span style=\"background:")
-        .append(BLUE).append("\"></span>blue<span style=\"background:").append(GREEN)
-        .append("\"></span>green, and<span style=\"background:").append(RED)
-        .append("\"></span>errors (503 or exception).</p>\n");
-    summary(html, runs);
-    for (RunResult run : runs) {
-      html.append("<h2>").append(escape(run.kind)).append("</h2>\n");
-      chart(html, run, lastBucket + 1, max);
+        .append("</style></head><body>\n<h1>").append(escape(heading)).append("</h1>\n<p>")
+        .append(escape(intro)).append("</p>\n<p class=\"key\">Per ").append(bucket.toMillis())
+        .append(" ms:");
+    legend.forEach((label, color) -> html.append("<span style=\"background:").append(color)
+        .append("\"></span>").append(escape(label)));
+    html.append("</p>\n");
+    table(html, summary);
+    for (Panel panel : panels) {
+      html.append("<h2>").append(escape(panel.title())).append("</h2>\n");
+      chart(html, panel, bucket, buckets, max);
     }
     html.append("</body></html>\n");
-    Path file = directory.resolve("report.html");
     Files.writeString(file, html, StandardCharsets.UTF_8);
     return file;
   }
 
-  private static int errors(RunResult run, int bucket) {
-    return run.inBucket(bucket, Outcome.HTTP_503) + run.inBucket(bucket, Outcome.OTHER_STATUS)
-        + run.inBucket(bucket, Outcome.EXCEPTION);
+  /** The same table in Markdown, for reports that are read as text. */
+  static String markdown(Table table) {
+    StringBuilder md = new StringBuilder();
+    md.append("| ").append(String.join(" | ", table.header())).append(" |\n|");
+    for (int i = 0; i < table.header().size(); i++) {
+      md.append(i == 0 ? "---|" : "---:|");
+    }
+    md.append('\n');
+    for (List<String> row : table.rows()) {
+      md.append("| ").append(String.join(" | ", row)).append(" |\n");
+    }
+    return md.toString();
   }
 
-  private static void summary(StringBuilder html, List<RunResult> runs) {
-    html.append("<table><tr><th></th>");
-    for (RunResult run : runs) {
-      html.append("<th>").append(escape(run.kind)).append("</th>");
+  private static void table(StringBuilder html, Table table) {
+    html.append("<table><tr>");
+    for (String cell : table.header()) {
+      html.append("<th>").append(escape(cell)).append("</th>");
     }
     html.append("</tr>\n");
-    row(html, "requests", runs, r -> r.total());
-    row(html, "answered by blue after the DNS flip", runs, r -> r.blueAfterFlip());
-    row(html, "503 responses", runs, r -> r.count(Outcome.HTTP_503));
-    row(html, "exceptions", runs, r -> r.count(Outcome.EXCEPTION));
-    row(html, "errors in all", runs, r -> r.errors());
+    for (List<String> row : table.rows()) {
+      html.append("<tr>");
+      for (String cell : row) {
+        html.append("<td>").append(escape(cell)).append("</td>");
+      }
+      html.append("</tr>\n");
+    }
     html.append("</table>\n");
   }
 
-  private interface Column {
-    long value(RunResult run);
-  }
-
-  private static void row(StringBuilder html, String name, List<RunResult> runs, Column column) {
-    html.append("<tr><td>").append(escape(name)).append("</td>");
-    for (RunResult run : runs) {
-      html.append("<td>").append(column.value(run)).append("</td>");
-    }
-    html.append("</tr>\n");
-  }
-
-  private static void chart(StringBuilder html, RunResult run, int buckets, int max) {
+  private static void chart(StringBuilder html, Panel panel, Duration bucket, int buckets,
+      int max) {
     double plotWidth = WIDTH - LEFT - RIGHT;
     double plotHeight = HEIGHT - TOP - BOTTOM;
     double dx = plotWidth / Math.max(1, buckets - 1);
+    long bucketMillis = bucket.toMillis();
     html.append(String.format(Locale.ROOT,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
             + "viewBox=\"0 0 %d %d\" font-size=\"11\">%n", WIDTH, HEIGHT, WIDTH, HEIGHT));
     html.append(String.format(Locale.ROOT,
         "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" "
             + "stroke=\"#ccc\"/>%n", LEFT, TOP, plotWidth, plotHeight));
-    long bucketMillis = RunResult.BUCKET.toMillis();
-    long phaseMillis = run.phaseDuration.toMillis();
-    for (Phase phase : Phase.values()) {
-      double x = LEFT + phase.ordinal() * phaseMillis / (double) bucketMillis * dx;
+    // Labels of markers close together would overlap: each goes on the next free text row.
+    List<Double> rowEnds = new ArrayList<>();
+    for (Marker marker : panel.markers()) {
+      double x = LEFT + marker.at().toMillis() / (double) bucketMillis * dx;
+      int row = 0;
+      while (row < rowEnds.size() && rowEnds.get(row) > x) {
+        row++;
+      }
+      double end = x + 6 * marker.label().length() + 12;
+      if (row == rowEnds.size()) {
+        rowEnds.add(end);
+      } else {
+        rowEnds.set(row, end);
+      }
       html.append(String.format(Locale.ROOT,
           "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\" "
               + "stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" fill=\"#555\">%s</text>%n",
-          x, TOP, x, HEIGHT - BOTTOM, x + 4, TOP - 8, escape(phase.label)));
+          x, TOP, x, HEIGHT - BOTTOM, x + 4, TOP - 8 + 12 * row, escape(marker.label())));
     }
     for (int tick = 0; tick <= 4; tick++) {
       double y = TOP + plotHeight - tick * plotHeight / 4;
@@ -124,28 +172,21 @@ final class HtmlReport {
           "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">%ds</text>%n",
           x, HEIGHT - BOTTOM + 16, s));
     }
-    line(html, run, buckets, max, dx, plotHeight, BLUE, b -> run.inBucket(b, Outcome.BLUE));
-    line(html, run, buckets, max, dx, plotHeight, GREEN, b -> run.inBucket(b, Outcome.GREEN));
-    line(html, run, buckets, max, dx, plotHeight, RED, b -> errors(run, b));
+    for (Series series : panel.series()) {
+      StringBuilder points = new StringBuilder();
+      for (int b = 0; b < buckets; b++) {
+        int count = b < series.counts().length ? series.counts()[b] : 0;
+        double y = TOP + plotHeight - count * plotHeight / max;
+        points.append(String.format(Locale.ROOT, "%.1f,%.1f ", LEFT + b * dx, y));
+      }
+      html.append("<polyline fill=\"none\" stroke-width=\"1.6\" stroke=\"")
+          .append(series.color()).append("\" points=\"").append(points.toString().trim())
+          .append("\"/>\n");
+    }
     html.append("</svg>\n");
   }
 
-  private interface Series {
-    int at(int bucket);
-  }
-
-  private static void line(StringBuilder html, RunResult run, int buckets, int max, double dx,
-      double plotHeight, String color, Series series) {
-    StringBuilder points = new StringBuilder();
-    for (int b = 0; b < buckets; b++) {
-      double y = TOP + plotHeight - series.at(b) * plotHeight / max;
-      points.append(String.format(Locale.ROOT, "%.1f,%.1f ", LEFT + b * dx, y));
-    }
-    html.append("<polyline fill=\"none\" stroke-width=\"1.6\" stroke=\"").append(color)
-        .append("\" points=\"").append(points.toString().trim()).append("\"/>\n");
-  }
-
-  private static String escape(String text) {
+  static String escape(String text) {
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         .replace("\"", "&quot;");
   }
