@@ -165,7 +165,7 @@ final class HtmlReport {
           "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">%d</text>%n",
           LEFT - 6, y + 4, Math.round(max * tick / 4.0)));
     }
-    long seconds = buckets * bucketMillis / 1000;
+    long seconds = (buckets - 1) * bucketMillis / 1000;
     for (long s = 0; s <= seconds; s += Math.max(1, seconds / 10)) {
       double x = LEFT + s * 1000.0 / bucketMillis * dx;
       html.append(String.format(Locale.ROOT,

@@ -1,49 +1,71 @@
 package dev.cutover.samples;
 
-import dev.cutover.samples.EndToEndRun.Call;
+import dev.cutover.samples.EndToEndRun.Attempt;
 import dev.cutover.samples.EndToEndRun.ExecutedStep;
 import dev.cutover.samples.EndToEndRun.Result;
 import dev.cutover.samples.EndToEndScenario.Action;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 
 /**
  * The figures the end-to-end suite asserts and reports, computed once from a run's records so
  * that the assertions and the report can never disagree.
  */
 final class EndToEndFigures {
-  /** How long after a DNS change publishes a client may still send to a removed address. */
+  /**
+   * How long after a DNS change is published a client may still send to a removed address: the
+   * effective TTL (the record's 1 s, inside the resolver's default bounds of 1 s to 30 s) plus
+   * 1 s.
+   */
   static final long GRACE_MICROS = EndToEndScenario.TTL.toNanos() / 1000 + 1_000_000;
 
   /**
-   * A DNS step that took servers out of the answer, and until when they stayed out.
+   * A DNS step, with the answer before and after it.
    *
    * @param step the step
-   * @param removed the servers it removed
-   * @param untilMicros when a later step put one of them back, or {@link Long#MAX_VALUE}
+   * @param before the servers in the answer before it
+   * @param after the servers in the answer after it
    */
-  record Removal(ExecutedStep step, Set<String> removed, long untilMicros) {
-    /** Calls started once the grace period had passed, answered by a removed server. */
-    List<Call> lateCalls(Result result) {
-      long from = step.atMicros() + GRACE_MICROS;
-      List<Call> late = new ArrayList<>();
-      for (Call call : result.startedAfterAnsweredBy(from, removed)) {
-        if (call.startMicros() < untilMicros) {
-          late.add(call);
-        }
-      }
-      return late;
+  record DnsChange(ExecutedStep step, List<String> before, List<String> after) {
+    Set<String> removed() {
+      Set<String> removed = new LinkedHashSet<>(before);
+      removed.removeAll(after);
+      return removed;
     }
 
-    /** From the publish to the start of the last call a removed server answered; -1 if none. */
-    long lastCallAfterMicros(Result result) {
+    Set<String> kept() {
+      Set<String> kept = new LinkedHashSet<>(before);
+      kept.retainAll(after);
+      return kept;
+    }
+  }
+
+  /**
+   * A server a DNS step took out of the answer, and until when it stayed out.
+   *
+   * @param change the step
+   * @param server the server removed
+   * @param untilMicros when a later step put it back, or {@link Long#MAX_VALUE}
+   */
+  record Removal(DnsChange change, String server, long untilMicros) {
+    long atMicros() {
+      return change.step().atMicros();
+    }
+
+    /** Responses from the removed server to requests sent once the grace period had passed. */
+    List<Attempt> late(Result result) {
+      return result.answeredBy(server, atMicros() + GRACE_MICROS, untilMicros);
+    }
+
+    /** From the publish to the last request the removed server answered; -1 if none. */
+    long lastAfterMicros(Result result) {
       long last = -1;
-      for (Call call : result.startedAfterAnsweredBy(step.atMicros(), removed)) {
-        if (call.startMicros() < untilMicros) {
-          last = Math.max(last, call.startMicros() - step.atMicros());
-        }
+      for (Attempt attempt : result.answeredBy(server, atMicros(), untilMicros)) {
+        last = Math.max(last, attempt.startMicros() - atMicros());
       }
       return last;
     }
@@ -55,10 +77,11 @@ final class EndToEndFigures {
   final long http503;
   final long exceptions;
   final long retries;
+  final List<DnsChange> changes;
   final List<Removal> removals;
-  /** Calls answered by a removed server after the grace period, over every removal. */
+  /** Responses from removed servers after the grace period, over every removal. */
   final long lateToRemoved;
-  /** The longest time from a publish to the last call a removed server answered; -1 if none. */
+  /** The longest time from a publish to the last request a removed server answered; -1 if none. */
   final long lastToRemovedMicros;
   /** Connections the client held open to each server that went away, as it went, summed. */
   final int openWhenGone;
@@ -70,12 +93,13 @@ final class EndToEndFigures {
     this.http503 = result.calls().stream().filter(c -> c.status() == 503).count();
     this.exceptions = result.calls().stream().filter(c -> c.error() != null).count();
     this.retries = result.retries();
-    this.removals = removals(result);
+    this.changes = changes(result);
+    this.removals = removals(changes);
     long late = 0;
     long last = -1;
     for (Removal removal : removals) {
-      late += removal.lateCalls(result).size();
-      last = Math.max(last, removal.lastCallAfterMicros(result));
+      late += removal.late(result).size();
+      last = Math.max(last, removal.lastAfterMicros(result));
     }
     this.lateToRemoved = late;
     this.lastToRemovedMicros = last;
@@ -88,36 +112,48 @@ final class EndToEndFigures {
     this.openWhenGone = open;
   }
 
-  private static List<Removal> removals(Result result) {
-    List<Removal> removals = new ArrayList<>();
+  /** The connections open just before a change to the servers it kept, by server. */
+  static Map<String, Set<Integer>> keptConnections(DnsChange change) {
+    Map<String, Set<Integer>> kept = new TreeMap<>();
+    for (String server : change.kept()) {
+      Set<Integer> open = change.step().connections().get(server);
+      if (!open.isEmpty()) {
+        kept.put(server, open);
+      }
+    }
+    return kept;
+  }
+
+  private static List<DnsChange> changes(Result result) {
+    List<DnsChange> changes = new ArrayList<>();
     List<String> answer = result.scenario().initialAnswer;
-    List<ExecutedStep> steps = result.steps();
-    for (int i = 0; i < steps.size(); i++) {
-      ExecutedStep step = steps.get(i);
-      if (step.step().action() != Action.DNS) {
-        continue;
+    for (ExecutedStep step : result.steps()) {
+      if (step.step().action() == Action.DNS) {
+        changes.add(new DnsChange(step, answer, step.step().servers()));
+        answer = step.step().servers();
       }
-      Set<String> removed = EndToEndScenario.removedBy(answer, step.step());
-      answer = step.step().servers();
-      if (removed.isEmpty()) {
-        continue;
-      }
-      long until = Long.MAX_VALUE;
-      for (int j = i + 1; j < steps.size() && until == Long.MAX_VALUE; j++) {
-        ExecutedStep later = steps.get(j);
-        if (later.step().action() == Action.DNS) {
-          Set<String> back = new TreeSet<>(later.step().servers());
-          back.retainAll(removed);
-          if (!back.isEmpty()) {
-            until = later.atMicros();
+    }
+    return changes;
+  }
+
+  private static List<Removal> removals(List<DnsChange> changes) {
+    List<Removal> removals = new ArrayList<>();
+    for (int i = 0; i < changes.size(); i++) {
+      for (String server : changes.get(i).removed()) {
+        long until = Long.MAX_VALUE;
+        for (int j = i + 1; j < changes.size(); j++) {
+          if (changes.get(j).after().contains(server)) {
+            until = changes.get(j).step().atMicros();
+            break;
           }
         }
+        removals.add(new Removal(changes.get(i), server, until));
       }
-      removals.add(new Removal(step, removed, until));
     }
     return removals;
   }
 
+  /** Microseconds as whole milliseconds, the one rounding every report uses; "none" if -1. */
   static String millis(long micros) {
     return micros < 0 ? "none" : String.valueOf(Math.round(micros / 1000.0));
   }

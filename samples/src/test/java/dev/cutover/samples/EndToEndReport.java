@@ -1,5 +1,6 @@
 package dev.cutover.samples;
 
+import dev.cutover.samples.EndToEndRun.Attempt;
 import dev.cutover.samples.EndToEndRun.Call;
 import dev.cutover.samples.EndToEndRun.ExecutedStep;
 import dev.cutover.samples.EndToEndRun.Result;
@@ -141,13 +142,22 @@ final class EndToEndReport {
           .append(it.hasNext() ? ", " : "");
     }
     json.append("},\n     \"callFields\": [\"startMicros\", \"endMicros\", \"server\", ")
-        .append("\"status\", \"attempts\", \"error\"],\n     \"calls\": [");
+        .append("\"status\", \"protocol\", \"error\", ")
+        .append("\"attempts: [sentMicros, server, status] per response on the wire\"],")
+        .append("\n     \"calls\": [");
     for (Iterator<Call> it = result.calls().iterator(); it.hasNext(); ) {
       Call call = it.next();
       json.append("\n      [").append(call.startMicros()).append(", ").append(call.endMicros())
           .append(", ").append(quote(call.server())).append(", ").append(call.status())
-          .append(", ").append(call.attempts()).append(", ").append(quote(call.error()))
-          .append(']').append(it.hasNext() ? "," : "");
+          .append(", ").append(quote(call.protocol())).append(", ").append(quote(call.error()))
+          .append(", [");
+      for (Iterator<Attempt> attempts = call.attempts().iterator(); attempts.hasNext(); ) {
+        Attempt attempt = attempts.next();
+        json.append('[').append(attempt.startMicros()).append(", ")
+            .append(quote(attempt.server())).append(", ").append(attempt.status()).append(']')
+            .append(attempts.hasNext() ? ", " : "");
+      }
+      json.append("]]").append(it.hasNext() ? "," : "");
     }
     json.append("]}");
   }
@@ -160,7 +170,8 @@ final class EndToEndReport {
         .append(", \"retries\": ").append(run.retries)
         .append(", \"lateToRemovedAddress\": ").append(run.lateToRemoved)
         .append(", \"lastToRemovedAddressMillis\": ")
-        .append(run.lastToRemovedMicros < 0 ? "null" : run.lastToRemovedMicros / 1000)
+        .append(run.lastToRemovedMicros < 0 ? "null"
+            : EndToEndFigures.millis(run.lastToRemovedMicros))
         .append(", \"openConnectionsWhenGone\": ").append(run.openWhenGone).append('}');
   }
 
@@ -190,14 +201,14 @@ final class EndToEndReport {
   }
 
   private static HtmlReport.Panel panel(Result result) {
-    int buckets = (int) (result.scenario().duration.toMillis() / BUCKET.toMillis()) + 60;
+    int buckets = (int) (result.scenario().duration.toMillis() / BUCKET.toMillis()) + 10;
     List<HtmlReport.Series> series = new ArrayList<>();
     int other = 0;
     for (Server server : result.scenario().servers) {
       int[] counts = new int[buckets];
       for (Call call : result.calls()) {
-        if (!call.failed() && server.name().equals(call.server())) {
-          counts[bucket(call, buckets)]++;
+        if (!call.failed() && server.name().equals(call.server()) && inChart(call, buckets)) {
+          counts[bucket(call)]++;
         }
       }
       String color = server.name().equals("blue") ? HtmlReport.BLUE
@@ -207,8 +218,8 @@ final class EndToEndReport {
     }
     int[] errors = new int[buckets];
     for (Call call : result.calls()) {
-      if (call.failed()) {
-        errors[bucket(call, buckets)]++;
+      if (call.failed() && inChart(call, buckets)) {
+        errors[bucket(call)]++;
       }
     }
     series.add(new HtmlReport.Series("errors (non-200 or exception)", HtmlReport.RED, errors));
@@ -222,8 +233,13 @@ final class EndToEndReport {
   }
 
   /** Counted when the answer arrived, as a server's traffic would be. */
-  private static int bucket(Call call, int buckets) {
-    return (int) Math.min(buckets - 1, call.endMicros() / (BUCKET.toNanos() / 1000));
+  private static int bucket(Call call) {
+    return (int) (call.endMicros() / (BUCKET.toNanos() / 1000));
+  }
+
+  /** Whether the answer arrived within the chart's time span (not while the callers stopped). */
+  private static boolean inChart(Call call, int buckets) {
+    return bucket(call) < buckets;
   }
 
   private static String setMap(Map<String, Set<Integer>> map) {

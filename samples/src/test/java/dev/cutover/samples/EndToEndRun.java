@@ -23,9 +23,11 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.Connection;
 import okhttp3.ConnectionPool;
 import okhttp3.Dns;
+import okhttp3.EventListener;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
@@ -59,7 +61,8 @@ final class EndToEndRun {
   /** The three clients compared. */
   enum ClientKind {
     PLAIN("plain OkHttp", "JVM-style DNS cache of 30 s, the JVM's usual default"),
-    RECIPE("usual recipe", "JVM DNS cache lowered to 5 s; on a 503, evictAll() and retry once"),
+    RECIPE("usual recipe", "JVM DNS cache lowered to 5 s (filled by the first request, so it"
+        + " expires about 5 s into the run); on a 503, evictAll() and retry once"),
     WRAPPED("CutoverOkHttp.wrap", "the same client wrapped, resolver on its defaults");
 
     final String label;
@@ -71,12 +74,25 @@ final class EndToEndRun {
     }
   }
 
-  /** One request as the caller saw it. Times are microseconds from the start of the load. */
+  /**
+   * One request as the caller saw it. Times are microseconds from the start of the load.
+   *
+   * @param attempts every response the client received for it, retries included, in order
+   */
   record Call(long startMicros, long endMicros, String server, int status, String error,
-      int attempts) {
+      String protocol, List<Attempt> attempts) {
     boolean failed() {
       return status != 200;
     }
+  }
+
+  /** One response on the wire: when its request went out and which server answered. */
+  record Attempt(long startMicros, String server, int status) {}
+
+  /** Filled by the event listener as a call's attempts go out and are answered. */
+  private static final class AttemptLog {
+    final List<Attempt> answered = new ArrayList<>();
+    long sentAt;
   }
 
   /**
@@ -103,15 +119,24 @@ final class EndToEndRun {
     }
 
     long retries() {
-      return calls.stream().mapToLong(c -> Math.max(0, c.attempts() - 1)).sum();
+      return calls.stream().mapToLong(c -> Math.max(0, c.attempts().size() - 1)).sum();
     }
 
-    /** Calls started at or after {@code fromMicros} and answered by one of {@code servers}. */
-    List<Call> startedAfterAnsweredBy(long fromMicros, java.util.Collection<String> servers) {
-      return calls.stream()
-          .filter(c -> c.startMicros() >= fromMicros && c.server() != null
-              && servers.contains(c.server()))
-          .collect(java.util.stream.Collectors.toList());
+    /**
+     * Responses, retried ones included, to requests sent in {@code [fromMicros, untilMicros)}
+     * by {@code server}.
+     */
+    List<Attempt> answeredBy(String server, long fromMicros, long untilMicros) {
+      List<Attempt> found = new ArrayList<>();
+      for (Call call : calls) {
+        for (Attempt attempt : call.attempts()) {
+          if (server.equals(attempt.server()) && attempt.startMicros() >= fromMicros
+              && attempt.startMicros() < untilMicros) {
+            found.add(attempt);
+          }
+        }
+      }
+      return found;
     }
 
     /** Failed calls started at or after {@code fromMicros}. */
@@ -138,6 +163,8 @@ final class EndToEndRun {
   // equality, and its socket tells whether the client still holds it open.
   private final Map<Connection, Integer> connectionIds = new ConcurrentHashMap<>();
   private final AtomicInteger nextConnectionId = new AtomicInteger();
+  /** The start of the load, for the listener's times; set before the first call. */
+  private final AtomicLong loadStart = new AtomicLong();
 
   EndToEndRun(Bind9Server bind, TestCertificates certificates) {
     this.bind = bind;
@@ -149,6 +176,7 @@ final class EndToEndRun {
     if (!bind.isRunning()) {
       bind.restart();
     }
+    connectionIds.clear();
     List<BackendServer.Builder> builders = new ArrayList<>();
     for (Server server : scenario.servers) {
       builders.add(BackendServer.builder(server.name()).address(InetAddress.getByName(server.ip()))
@@ -171,7 +199,8 @@ final class EndToEndRun {
           .sslSocketFactory(certificates.clientSocketFactory(), certificates.clientTrustManager())
           .protocols(http2 ? List.of(Protocol.HTTP_2, Protocol.HTTP_1_1)
               : List.of(Protocol.HTTP_1_1))
-          .addNetworkInterceptor(this::countAttempt);
+          .addNetworkInterceptor(this::noteConnection)
+          .eventListenerFactory(call -> new AttemptListener(loadStart));
       switch (kind) {
         case PLAIN:
           client = builder.dns(new JvmStyleDns(bind.address(), PLAIN_JVM_CACHE)).build();
@@ -194,14 +223,17 @@ final class EndToEndRun {
       }
       return load(scenario, http2, kind, client, url, servers);
     } finally {
+      List<AutoCloseable> toClose = new ArrayList<>();
       if (client != null) {
-        client.dispatcher().executorService().shutdown();
-        client.connectionPool().evictAll();
+        OkHttpClient closing = client;
+        toClose.add(() -> closing.dispatcher().executorService().shutdown());
+        toClose.add(() -> closing.connectionPool().evictAll());
       }
       if (resolver != null) {
-        resolver.close();
+        toClose.add(resolver::close);
       }
-      servers.values().forEach(BackendServer::close);
+      toClose.addAll(servers.values());
+      closeAll(toClose);
     }
   }
 
@@ -209,6 +241,7 @@ final class EndToEndRun {
       OkHttpClient client, HttpUrl url, Map<String, BackendServer> servers)
       throws IOException, InterruptedException {
     long start = System.nanoTime();
+    loadStart.set(start);
     long end = start + scenario.duration.toNanos();
     List<List<Call>> perCaller = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
@@ -226,8 +259,12 @@ final class EndToEndRun {
       for (Step step : scenario.steps) {
         sleepUntil(start + TimeUnit.MILLISECONDS.toNanos(step.atMillis()));
         Map<String, Set<Integer>> open = openConnections(servers);
-        long at = micros(System.nanoTime() - start);
+        long before = System.nanoTime();
         execute(scenario, step, servers);
+        // A DNS change counts from when BIND acknowledged it; a server's change from its start.
+        boolean dns = step.action() == EndToEndScenario.Action.DNS
+            || step.action() == EndToEndScenario.Action.DNS_UP;
+        long at = micros((dns ? System.nanoTime() : before) - start);
         executed.add(new ExecutedStep(step, at, open));
       }
     } finally {
@@ -271,6 +308,25 @@ final class EndToEndRun {
     return open;
   }
 
+  /** Closes everything, even when one of them fails; the first failure carries the others. */
+  private static void closeAll(List<AutoCloseable> resources) throws IOException {
+    Exception first = null;
+    for (AutoCloseable resource : resources) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw new IOException("cleaning up after the run failed", first);
+    }
+  }
+
   private void execute(EndToEndScenario scenario, Step step, Map<String, BackendServer> servers)
       throws IOException {
     switch (step.action()) {
@@ -298,22 +354,28 @@ final class EndToEndRun {
       List<Call> calls) {
     long pauseMillis = THINK_TIME.toMillis();
     while (System.nanoTime() - end < 0 && calls.size() < MAX_REQUESTS_PER_CALLER) {
-      AtomicInteger attempts = new AtomicInteger();
-      Request request = new Request.Builder().url(url).tag(AtomicInteger.class, attempts).build();
+      AttemptLog log = new AttemptLog();
+      Request request = new Request.Builder().url(url).tag(AttemptLog.class, log).build();
       long began = System.nanoTime();
       String server = null;
       int status = -1;
       String error = null;
+      String protocol = null;
       try (Response response = client.newCall(request).execute()) {
         server = response.header("X-Backend");
         status = response.code();
+        protocol = response.protocol().toString();
         response.body().string();
       } catch (IOException e) {
         error = describe(e);
         status = -1; // Also when the body broke after the headers: the call failed all the same.
       }
+      List<Attempt> attempts;
+      synchronized (log) {
+        attempts = List.copyOf(log.answered);
+      }
       calls.add(new Call(micros(began - start), micros(System.nanoTime() - start), server,
-          status, error, attempts.get()));
+          status, error, protocol, attempts));
       try {
         Thread.sleep(pauseMillis);
       } catch (InterruptedException e) {
@@ -322,17 +384,46 @@ final class EndToEndRun {
     }
   }
 
-  /** Counts the attempt and notes the connection it went out on. */
-  private Response countAttempt(Interceptor.Chain chain) throws IOException {
+  /** Notes each connection a request goes out on, to tell later whether it is still open. */
+  private Response noteConnection(Interceptor.Chain chain) throws IOException {
     Connection connection = chain.connection();
     if (connection != null) {
       connectionIds.computeIfAbsent(connection, c -> nextConnectionId.incrementAndGet());
     }
-    AtomicInteger attempts = chain.request().tag(AtomicInteger.class);
-    if (attempts != null) {
-      attempts.incrementAndGet();
-    }
     return chain.proceed(chain.request());
+  }
+
+  /**
+   * Records every response on the wire, retries included, by the server that sent it: the
+   * events fire for each attempt, whoever (OkHttp, the library, the recipe) makes it.
+   */
+  private static final class AttemptListener extends EventListener {
+    private final AtomicLong start;
+
+    AttemptListener(AtomicLong start) {
+      this.start = start;
+    }
+
+    @Override
+    public void requestHeadersStart(okhttp3.Call call) {
+      AttemptLog log = call.request().tag(AttemptLog.class);
+      if (log != null) {
+        synchronized (log) {
+          log.sentAt = micros(System.nanoTime() - start.get());
+        }
+      }
+    }
+
+    @Override
+    public void responseHeadersEnd(okhttp3.Call call, Response response) {
+      AttemptLog log = call.request().tag(AttemptLog.class);
+      if (log != null) {
+        synchronized (log) {
+          log.answered.add(new Attempt(log.sentAt, response.header("X-Backend"),
+              response.code()));
+        }
+      }
+    }
   }
 
   /** What many teams add after their first cutover outage: start afresh on a 503. */

@@ -2,7 +2,6 @@ package dev.cutover.samples;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The cutovers operators actually run, each as a script of timed steps against real BIND 9 and
@@ -45,8 +44,9 @@ enum EndToEndScenario {
           Step.unavailable(5500, "blue"),
           Step.gone(6500, "blue"))),
 
-  // c has the lowest address, so every client starts on it; the first rotation removes it. The
-  // second rotation removes b, which no client uses, while a (where the clients went) stays.
+  // c has the lowest address, so plain OkHttp (which takes the first address) starts on it and
+  // the first rotation removes it. The wrapped client's resolver rotates the answer, so its
+  // connections spread over a, b and c: both rotations then remove some and keep others.
   PARTIAL_ROTATION(
       "balancer rotates {a,b,c} to {a,b,d} (c is gone later), then {a,b,d} to {a,d,e}",
       List.of(server("c", "127.0.0.2"), server("a", "127.0.0.3"), server("b", "127.0.0.4"),
@@ -62,13 +62,14 @@ enum EndToEndScenario {
       "DNS flip; BIND stops; blue answers 503, then is gone; BIND comes back",
       List.of(server("blue", "127.0.0.2"), server("green", "127.0.0.3")),
       List.of("blue"),
-      Duration.ofMillis(8000),
+      Duration.ofMillis(9000),
       List.of(
           Step.dns(1500, "green"),
-          Step.dnsDown(3000),
-          Step.unavailable(4000, "blue"),
-          Step.gone(5000, "blue"),
-          Step.dnsUp(6500)));
+          // Well past TTL + 1 s, so the stop tests the outage, not a race with the refresh.
+          Step.dnsDown(4000),
+          Step.unavailable(5000, "blue"),
+          Step.gone(6000, "blue"),
+          Step.dnsUp(7500)));
 
   /** The TTL of every record; with the resolver's default bounds it is also the effective TTL. */
   static final Duration TTL = Duration.ofSeconds(1);
@@ -148,12 +149,5 @@ enum EndToEndScenario {
 
   private static Server server(String name, String ip) {
     return new Server(name, ip);
-  }
-
-  /** The servers a DNS step takes out of the answer, given the answer before it. */
-  static Set<String> removedBy(List<String> before, Step step) {
-    Set<String> removed = new java.util.TreeSet<>(before);
-    removed.removeAll(step.servers());
-    return removed;
   }
 }
