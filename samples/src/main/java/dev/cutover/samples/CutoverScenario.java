@@ -267,7 +267,8 @@ final class CutoverScenario {
     }
   }
 
-  private static String describe(IOException e) {
+  /** An exception as one line, the same for the same failure whatever port it happened on. */
+  static String describe(IOException e) {
     String message = e.getMessage();
     if (message != null) {
       // Ports change from run to run; without them the same failure reads the same.

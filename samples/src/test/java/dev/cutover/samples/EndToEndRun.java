@@ -367,7 +367,7 @@ final class EndToEndRun {
         protocol = response.protocol().toString();
         response.body().string();
       } catch (IOException e) {
-        error = describe(e);
+        error = CutoverScenario.describe(e);
         status = -1; // Also when the body broke after the headers: the call failed all the same.
       }
       List<Attempt> attempts;
@@ -454,15 +454,6 @@ final class EndToEndRun {
 
   private static long micros(long nanos) {
     return TimeUnit.NANOSECONDS.toMicros(nanos);
-  }
-
-  private static String describe(IOException e) {
-    String message = e.getMessage();
-    if (message != null) {
-      // Ports change from run to run; without them the same failure reads the same.
-      message = message.replaceAll(":\\d{2,5}\\b", ":PORT");
-    }
-    return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }
 
   /**

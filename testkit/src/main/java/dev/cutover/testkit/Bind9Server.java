@@ -101,6 +101,27 @@ public final class Bind9Server implements AutoCloseable {
   }
 
   /**
+   * Tells a test whether it can use BIND 9 here. A developer machine without {@code named} may
+   * skip such tests, but CI may not: with the environment variable {@code CI=true}, a missing
+   * {@code named} is a fault, reported by an exception rather than by false. Typical use, with
+   * JUnit: {@code assumeTrue(Bind9Server.availableForTests(), Bind9Server.installHint())}.
+   *
+   * @return true if {@code named} is installed; false if not, outside CI
+   * @throws IllegalStateException under {@code CI=true} without {@code named}; the message says
+   *     how to install it
+   */
+  public static boolean availableForTests() {
+    if (isInstalled()) {
+      return true;
+    }
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      throw new IllegalStateException("CI=true needs BIND 9 for its end-to-end tests: "
+          + installHint());
+    }
+    return false;
+  }
+
+  /**
    * Returns a one-line hint on how to install BIND 9, for skip and failure messages.
    *
    * @return the hint
