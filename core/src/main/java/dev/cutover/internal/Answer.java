@@ -20,8 +20,7 @@ final class Answer {
   /** Addresses in served order (preferred family first). Empty unless POSITIVE. */
   final List<InetAddress> addresses;
   /** Pre-built rotations of {@link #addresses}, so a lookup picks one without allocating. */
-  private final List<List<InetAddress>> rotations;
-  final Set<InetAddress> addressSet;
+  final List<List<InetAddress>> rotations;
   /**
    * The addresses the host is considered to have: the answer's, plus, with an address retention,
    * those seen in earlier answers within it. Changes are reported on this set.
@@ -48,7 +47,6 @@ final class Answer {
     this.kind = kind;
     this.addresses = addresses;
     this.rotations = rotations(addresses);
-    this.addressSet = Set.copyOf(addresses);
     this.retained = retained;
     this.retainedSet = Set.copyOf(retained);
     this.refreshAt = refreshAt;
@@ -121,9 +119,4 @@ final class Answer {
     }
     return List.copyOf(result);
   }
-
-  boolean sameAddressesAs(Answer other) {
-    return other != null && addressSet.equals(other.addressSet);
-  }
-
 }

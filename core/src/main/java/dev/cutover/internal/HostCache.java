@@ -29,10 +29,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * field. Writes happen only when a query completes, and at most one query per host is in flight
  * at a time, which is what makes a thousand concurrent lookups of an expired name cost one query.
  */
-public final class HostCache implements AutoCloseable {
+final class HostCache implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.cutover.CutoverResolver");
   /** How often lastUsed is rewritten at most; saves a shared write on every cache hit. */
   private static final long TOUCH_GRANULARITY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  /** How often idle names are dropped and due refreshes started. */
+  private static final long SWEEP_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final DnsClient client;
   private final Ticker ticker;
@@ -49,38 +51,28 @@ public final class HostCache implements AutoCloseable {
   private final List<ResolverListener> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
-  public HostCache(
-      DnsClient client,
-      Ticker ticker,
-      ScheduledExecutorService scheduler,
-      Duration minTtl,
-      Duration maxTtl,
-      Duration negativeTtl,
-      Duration maxStale,
-      Duration idleTimeout,
-      int maxHosts,
-      Duration addressRetention,
-      Duration sweepInterval) {
-    this.addressRetentionNanos = addressRetention.toNanos();
+  HostCache(DnsClient client, CacheSettings settings, Ticker ticker,
+      ScheduledExecutorService scheduler) {
     this.client = client;
     this.ticker = ticker;
     this.scheduler = scheduler;
-    this.minTtlNanos = minTtl.toNanos();
-    this.maxTtlNanos = maxTtl.toNanos();
-    this.negativeTtlNanos = negativeTtl.toNanos();
-    this.maxStaleNanos = maxStale.toNanos();
-    this.idleTimeoutNanos = idleTimeout.toNanos();
-    this.maxHosts = maxHosts;
+    this.minTtlNanos = settings.minTtl().toNanos();
+    this.maxTtlNanos = settings.maxTtl().toNanos();
+    this.negativeTtlNanos = settings.negativeTtl().toNanos();
+    this.maxStaleNanos = settings.maxStale().toNanos();
+    this.idleTimeoutNanos = settings.idleTimeout().toNanos();
+    this.addressRetentionNanos = settings.addressRetention().toNanos();
+    this.maxHosts = settings.maxHosts();
     this.waitBudgetNanos = client.worstCaseNanos() + TimeUnit.SECONDS.toNanos(1);
-    long sweep = sweepInterval.toNanos();
-    scheduler.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.NANOSECONDS);
+    scheduler.scheduleWithFixedDelay(this::sweep, SWEEP_INTERVAL_NANOS, SWEEP_INTERVAL_NANOS,
+        TimeUnit.NANOSECONDS);
   }
 
-  public void addListener(ResolverListener listener) {
+  void addListener(ResolverListener listener) {
     listeners.add(listener);
   }
 
-  public void removeListener(ResolverListener listener) {
+  void removeListener(ResolverListener listener) {
     listeners.remove(listener);
   }
 
@@ -88,7 +80,7 @@ public final class HostCache implements AutoCloseable {
    * Returns the addresses of a cached host without validation, or null if the host is not cached
    * in a servable state (the caller then takes the slow path). This is the hot path.
    */
-  public List<InetAddress> lookupCached(String host) {
+  List<InetAddress> lookupCached(String host) {
     Entry entry = entries.get(host);
     if (entry == null) {
       return null;
@@ -119,7 +111,7 @@ public final class HostCache implements AutoCloseable {
   }
 
   /** The slow path: creates the entry if needed and waits for DNS when nothing can be served. */
-  public List<InetAddress> lookup(String normalizedHost) throws UnknownHostException {
+  List<InetAddress> lookup(String normalizedHost) throws UnknownHostException {
     ensureOpen();
     List<InetAddress> cached = lookupCached(normalizedHost);
     if (cached != null) {
@@ -147,7 +139,7 @@ public final class HostCache implements AutoCloseable {
    * Marks a host as in use without a lookup, so it keeps being refreshed; starts resolving it in
    * the background if it is not tracked. Never blocks.
    */
-  public void track(String normalizedHost) {
+  void track(String normalizedHost) {
     if (closed || touch(normalizedHost)) {
       return;
     }
@@ -158,7 +150,7 @@ public final class HostCache implements AutoCloseable {
   }
 
   /** Marks a tracked host as in use; returns false, doing nothing, if it is not tracked. */
-  public boolean touch(String host) {
+  boolean touch(String host) {
     Entry entry = entries.get(host);
     if (entry == null) {
       return false;
@@ -168,7 +160,7 @@ public final class HostCache implements AutoCloseable {
   }
 
   /** Asks DNS again now, unless this host was queried less than minTtl ago. */
-  public CompletableFuture<List<InetAddress>> refresh(String normalizedHost) {
+  CompletableFuture<List<InetAddress>> refresh(String normalizedHost) {
     ensureOpen();
     Entry entry = entryFor(normalizedHost);
     entry.touch(ticker.read());
@@ -195,14 +187,10 @@ public final class HostCache implements AutoCloseable {
   }
 
   /** Returns the current addresses of a host without querying, or null if none are known. */
-  public List<InetAddress> peek(String host) {
+  List<InetAddress> peek(String host) {
     Entry entry = entries.get(host);
     Answer answer = entry == null ? null : entry.answer;
     return answer == null || answer.kind != Answer.Kind.POSITIVE ? null : answer.retained;
-  }
-
-  public int size() {
-    return entries.size();
   }
 
   private Entry entryFor(String host) {
@@ -240,7 +228,6 @@ public final class HostCache implements AutoCloseable {
       CompletableFuture<Answer> mine = new CompletableFuture<>();
       if (entry.inFlight.compareAndSet(null, mine)) {
         long started = ticker.read();
-        entry.lastQueryStarted = started;
         try {
           client.resolve(entry.host).whenCompleteAsync(
               (resolution, error) -> finish(entry, mine, started, resolution, error), scheduler);
@@ -263,11 +250,11 @@ public final class HostCache implements AutoCloseable {
     Answer next;
     try {
       Answer previous = entry.answer;
-      switch (result.outcome) {
+      switch (result.outcome()) {
         case SUCCESS: {
-          long ttl = clampTtl(result.ttlSeconds);
-          List<InetAddress> retained = retain(entry, result.addresses, now);
-          next = Answer.positive(result.addresses, retained, now + ttl - ttl / 5, now + ttl,
+          long ttl = clampTtl(result.ttlSeconds());
+          List<InetAddress> retained = retain(entry, result.addresses(), now);
+          next = Answer.positive(result.addresses(), retained, now + ttl - ttl / 5, now + ttl,
               now + ttl + maxStaleNanos);
           if (entry.lastGood != null
               && !next.retainedSet.equals(java.util.Set.copyOf(entry.lastGood))) {
@@ -283,12 +270,12 @@ public final class HostCache implements AutoCloseable {
         }
         case NXDOMAIN:
         case NO_DATA:
-          next = Answer.negative(result.outcome, result.detail, now + negativeTtlNanos);
+          next = Answer.negative(result.outcome(), result.detail(), now + negativeTtlNanos);
           entry.failures = 0;
           if (entry.lastGood != null && previous != null
               && previous.kind == Answer.Kind.POSITIVE) {
             LOG.log(Level.WARNING, "{0}: {1}; new connections to it will fail, existing ones are"
-                + " kept", entry.host, result.detail);
+                + " kept", entry.host, result.detail());
           }
           break;
         default: {
@@ -299,18 +286,18 @@ public final class HostCache implements AutoCloseable {
             next = previous.stale(describeCause(result), retryAt);
             if (previous.staleCause == null) {
               LOG.log(Level.WARNING, "{0}: DNS failed ({1}); serving the last good addresses {2}"
-                  + " for up to {3} s past their TTL", entry.host, result.detail,
+                  + " for up to {3} s past their TTL", entry.host, result.detail(),
                   previous.addresses, TimeUnit.NANOSECONDS.toSeconds(maxStaleNanos));
             }
           } else {
-            String detail = "DNS lookup failed: " + result.detail;
+            String detail = "DNS lookup failed: " + result.detail();
             if (previous != null && previous.kind == Answer.Kind.POSITIVE) {
               detail += "; the last good answer " + previous.addresses + " expired "
                   + TimeUnit.NANOSECONDS.toSeconds(now - previous.expiresAt)
                   + " s ago, beyond maxStale of " + TimeUnit.NANOSECONDS.toSeconds(maxStaleNanos)
                   + " s";
             }
-            next = Answer.failed(detail, result.cause, retryAt);
+            next = Answer.failed(detail, result.cause(), retryAt);
           }
           break;
         }
@@ -323,7 +310,7 @@ public final class HostCache implements AutoCloseable {
     Duration elapsed = Duration.ofNanos(now - started);
     for (ResolverListener listener : listeners) {
       try {
-        listener.queryCompleted(entry.host, result.outcome, elapsed);
+        listener.queryCompleted(entry.host, result.outcome(), elapsed);
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "listener " + listener + " failed", e);
       }
@@ -366,7 +353,7 @@ public final class HostCache implements AutoCloseable {
   }
 
   private static Throwable describeCause(Resolution result) {
-    return result.cause != null ? result.cause : new java.io.IOException(result.detail);
+    return result.cause() != null ? result.cause() : new java.io.IOException(result.detail());
   }
 
   private long clampTtl(long ttlSeconds) {
@@ -460,7 +447,6 @@ public final class HostCache implements AutoCloseable {
     final AtomicReference<CompletableFuture<Answer>> inFlight = new AtomicReference<>();
     volatile Answer answer;
     volatile long lastUsed;
-    volatile long lastQueryStarted;
     volatile long lastForcedRefresh;
     /** Only touched while this entry's single query completes, so never concurrently. */
     List<InetAddress> lastGood;
@@ -470,7 +456,6 @@ public final class HostCache implements AutoCloseable {
     Entry(String host, long now) {
       this.host = host;
       this.lastUsed = now;
-      this.lastQueryStarted = now - Long.MAX_VALUE / 2;
       this.lastForcedRefresh = now - Long.MAX_VALUE / 2;
     }
 
