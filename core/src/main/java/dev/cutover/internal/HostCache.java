@@ -3,6 +3,8 @@ package dev.cutover.internal;
 import dev.cutover.AddressChange;
 import dev.cutover.ResolverListener;
 import dev.cutover.Ticker;
+import dev.cutover.internal.Transitions.Notice;
+import dev.cutover.internal.Transitions.Transition;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -20,14 +22,18 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
 
 /**
  * The resolver's cache: one entry per host, refreshed ahead of expiry on the resolver's thread,
  * so that after the first lookup callers never wait for DNS.
  *
- * <p>Reads are lock-free: an entry's state is one immutable {@link Answer} behind a volatile
+ * <p>Reads are lock-free: an entry's state is one immutable {@link HostState} behind a volatile
  * field. Writes happen only when a query completes, and at most one query per host is in flight
  * at a time, which is what makes a thousand concurrent lookups of an expired name cost one query.
+ * What a completed query changes is decided by {@link Transitions}; this class applies it, logs
+ * and tells the listeners.
  */
 final class HostCache implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.cutover.CutoverResolver");
@@ -35,16 +41,15 @@ final class HostCache implements AutoCloseable {
   private static final long TOUCH_GRANULARITY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   /** How often idle names are dropped and due refreshes started. */
   private static final long SWEEP_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** Back-off jitter, from the calling thread's own generator. */
+  private static final RandomGenerator JITTER = () -> ThreadLocalRandom.current().nextLong();
 
   private final DnsClient client;
   private final Ticker ticker;
   private final ScheduledExecutorService scheduler;
+  private final Transitions transitions;
   private final long minTtlNanos;
-  private final long maxTtlNanos;
-  private final long negativeTtlNanos;
-  private final long maxStaleNanos;
   private final long idleTimeoutNanos;
-  private final long addressRetentionNanos;
   private final int maxHosts;
   private final long waitBudgetNanos;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -56,12 +61,9 @@ final class HostCache implements AutoCloseable {
     this.client = client;
     this.ticker = ticker;
     this.scheduler = scheduler;
+    this.transitions = new Transitions(settings, JITTER);
     this.minTtlNanos = settings.minTtl().toNanos();
-    this.maxTtlNanos = settings.maxTtl().toNanos();
-    this.negativeTtlNanos = settings.negativeTtl().toNanos();
-    this.maxStaleNanos = settings.maxStale().toNanos();
     this.idleTimeoutNanos = settings.idleTimeout().toNanos();
-    this.addressRetentionNanos = settings.addressRetention().toNanos();
     this.maxHosts = settings.maxHosts();
     this.waitBudgetNanos = client.worstCaseNanos() + TimeUnit.SECONDS.toNanos(1);
     scheduler.scheduleWithFixedDelay(this::sweep, SWEEP_INTERVAL_NANOS, SWEEP_INTERVAL_NANOS,
@@ -87,7 +89,7 @@ final class HostCache implements AutoCloseable {
     }
     long now = ticker.read();
     entry.touch(now);
-    Answer answer = entry.answer;
+    Answer answer = entry.state.answer();
     if (answer == null || answer.kind != Answer.Kind.POSITIVE) {
       return null;
     }
@@ -118,7 +120,7 @@ final class HostCache implements AutoCloseable {
       return cached;
     }
     Entry entry = entryFor(normalizedHost);
-    Answer answer = entry.answer;
+    Answer answer = entry.state.answer();
     long now = ticker.read();
     if (answer != null) {
       if (answer.kind == Answer.Kind.POSITIVE && now < answer.staleUntil) {
@@ -144,7 +146,7 @@ final class HostCache implements AutoCloseable {
       return;
     }
     Entry entry = entryFor(normalizedHost);
-    if (entry.answer == null) {
+    if (entry.state.answer() == null) {
       startQuery(entry);
     }
   }
@@ -166,7 +168,7 @@ final class HostCache implements AutoCloseable {
     entry.touch(ticker.read());
     CompletableFuture<Answer> query = entry.inFlight.get();
     if (query == null) {
-      Answer answer = entry.answer;
+      Answer answer = entry.state.answer();
       long now = ticker.read();
       // Only forced refreshes count against the limit: it exists so that a storm of failure
       // signals cannot become a storm of queries, not to delay the first re-check after a
@@ -189,7 +191,7 @@ final class HostCache implements AutoCloseable {
   /** Returns the current addresses of a host without querying, or null if none are known. */
   List<InetAddress> peek(String host) {
     Entry entry = entries.get(host);
-    Answer answer = entry == null ? null : entry.answer;
+    Answer answer = entry == null ? null : entry.state.answer();
     return answer == null || answer.kind != Answer.Kind.POSITIVE ? null : answer.retained;
   }
 
@@ -240,144 +242,69 @@ final class HostCache implements AutoCloseable {
     }
   }
 
+  /** Applies a completed query: the decision is {@link Transitions}', the telling is here. */
   private void finish(
       Entry entry, CompletableFuture<Answer> query, long started, Resolution resolution,
       Throwable error) {
+    // At most one query per host is in flight, and this is it: nobody else writes the state.
+    assert entry.inFlight.get() == query;
     Resolution result = error != null
         ? Resolution.failure("internal error: " + DnsClient.describe(error), error) : resolution;
     long now = ticker.read();
-    AddressChange change = null;
-    Answer next;
+    HostState previous = entry.state;
+    Transition transition;
     try {
-      Answer previous = entry.answer;
-      switch (result.outcome()) {
-        case SUCCESS: {
-          long ttl = clampTtl(result.ttlSeconds());
-          List<InetAddress> retained = retain(entry, result.addresses(), now);
-          next = Answer.positive(result.addresses(), retained, now + ttl - ttl / 5, now + ttl,
-              now + ttl + maxStaleNanos);
-          if (entry.lastGood != null
-              && !next.retainedSet.equals(java.util.Set.copyOf(entry.lastGood))) {
-            change = new AddressChange(entry.host, entry.lastGood, next.retained);
-          }
-          if (previous != null && previous.staleCause != null) {
-            LOG.log(Level.INFO, "{0}: DNS answers again, no longer serving stale addresses",
-                entry.host);
-          }
-          entry.lastGood = next.retained;
-          entry.failures = 0;
-          break;
-        }
-        case NXDOMAIN:
-        case NO_DATA:
-          next = Answer.negative(result.outcome(), result.detail(), now + negativeTtlNanos);
-          entry.failures = 0;
-          if (entry.lastGood != null && previous != null
-              && previous.kind == Answer.Kind.POSITIVE) {
-            LOG.log(Level.WARNING, "{0}: {1}; new connections to it will fail, existing ones are"
-                + " kept", entry.host, result.detail());
-          }
-          break;
-        default: {
-          entry.failures++;
-          long retryAt = now + backoffNanos(entry.failures);
-          if (previous != null && previous.kind == Answer.Kind.POSITIVE
-              && now < previous.staleUntil) {
-            next = previous.stale(describeCause(result), retryAt);
-            if (previous.staleCause == null) {
-              LOG.log(Level.WARNING, "{0}: DNS failed ({1}); serving the last good addresses {2}"
-                  + " for up to {3} s past their TTL", entry.host, result.detail(),
-                  previous.addresses, TimeUnit.NANOSECONDS.toSeconds(maxStaleNanos));
-            }
-          } else {
-            String detail = "DNS lookup failed: " + result.detail();
-            if (previous != null && previous.kind == Answer.Kind.POSITIVE) {
-              detail += "; the last good answer " + previous.addresses + " expired "
-                  + TimeUnit.NANOSECONDS.toSeconds(now - previous.expiresAt)
-                  + " s ago, beyond maxStale of " + TimeUnit.NANOSECONDS.toSeconds(maxStaleNanos)
-                  + " s";
-            }
-            next = Answer.failed(detail, result.cause(), retryAt);
-          }
-          break;
-        }
-      }
+      transition = transitions.afterQuery(entry.host, previous, result, now);
     } catch (RuntimeException bug) {
-      next = Answer.failed("internal error: " + bug, bug, now + minTtlNanos);
+      transition = new Transition(transitions.afterBug(previous, bug, now), null, Notice.NONE);
     }
-    entry.answer = next;
+    log(entry.host, previous, result, transition.notice());
+    entry.state = transition.state();
     entry.inFlight.set(null);
     Duration elapsed = Duration.ofNanos(now - started);
-    for (ResolverListener listener : listeners) {
-      try {
-        listener.queryCompleted(entry.host, result.outcome(), elapsed);
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "listener " + listener + " failed", e);
-      }
-    }
+    fire(listener -> listener.queryCompleted(entry.host, result.outcome(), elapsed));
+    AddressChange change = transition.change();
     if (change != null) {
       LOG.log(Level.INFO, "{0}", change);
-      for (ResolverListener listener : listeners) {
-        try {
-          listener.addressesChanged(change);
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "listener " + listener + " failed", e);
-        }
-      }
+      fire(listener -> listener.addressesChanged(change));
     }
     // Waiters wake only after the listeners ran, so whoever gets this answer can rely on the
     // events for it having been delivered.
-    query.complete(next);
+    query.complete(transition.state().answer());
   }
 
-  /**
-   * The answer's addresses, then those seen in earlier answers within the address retention:
-   * a weighted record that answers one address per query would otherwise look like a change
-   * at every refresh.
-   */
-  private List<InetAddress> retain(Entry entry, List<InetAddress> answer, long now) {
-    if (addressRetentionNanos <= 0) {
-      return answer;
+  private void log(String host, HostState previous, Resolution result, Notice notice) {
+    switch (notice) {
+      case STALE_ENDED:
+        LOG.log(Level.INFO, "{0}: DNS answers again, no longer serving stale addresses", host);
+        break;
+      case NAME_GONE:
+        LOG.log(Level.WARNING, "{0}: {1}; new connections to it will fail, existing ones are"
+            + " kept", host, result.detail());
+        break;
+      case STALE_STARTED:
+        LOG.log(Level.WARNING, "{0}: DNS failed ({1}); serving the last good addresses {2}"
+            + " for up to {3} s past their TTL", host, result.detail(),
+            previous.answer().addresses,
+            TimeUnit.NANOSECONDS.toSeconds(transitions.maxStaleNanos()));
+        break;
+      default:
+        break;
     }
-    for (InetAddress address : answer) {
-      entry.lastSeen.put(address, now);
-    }
-    entry.lastSeen.values().removeIf(seen -> now - seen > addressRetentionNanos);
-    List<InetAddress> retained = new java.util.ArrayList<>(answer);
-    for (InetAddress address : entry.lastSeen.keySet()) {
-      if (!retained.contains(address)) {
-        retained.add(address);
-      }
-    }
-    return retained;
   }
 
-  private static Throwable describeCause(Resolution result) {
-    return result.cause() != null ? result.cause() : new java.io.IOException(result.detail());
-  }
-
-  private long clampTtl(long ttlSeconds) {
-    long nanos = ttlSeconds >= TimeUnit.NANOSECONDS.toSeconds(Long.MAX_VALUE) / 2
-        ? Long.MAX_VALUE / 4 : TimeUnit.SECONDS.toNanos(ttlSeconds);
-    return Math.max(minTtlNanos, Math.min(maxTtlNanos, nanos));
-  }
-
-  /** minTtl, doubling per consecutive failure up to maxTtl, with 20% jitter either way. */
-  private long backoffNanos(int failures) {
-    long base = minTtlNanos << Math.min(failures - 1, 20);
-    long capped = base <= 0 ? maxTtlNanos : Math.min(base, maxTtlNanos);
-    double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
-    return Math.max(1, (long) (capped * jitter));
-  }
-
-  private void notifyStale(String host, List<InetAddress> served, Throwable cause) {
+  private void fire(Consumer<ResolverListener> event) {
     for (ResolverListener listener : listeners) {
       try {
-        listener.staleAnswerServed(host, served, cause);
+        event.accept(listener);
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "listener " + listener + " failed", e);
       }
     }
+  }
+
+  private void notifyStale(String host, List<InetAddress> served, Throwable cause) {
+    fire(listener -> listener.staleAnswerServed(host, served, cause));
   }
 
   private Answer await(Entry entry, CompletableFuture<Answer> query) throws UnknownHostException {
@@ -411,7 +338,7 @@ final class HostCache implements AutoCloseable {
               TimeUnit.NANOSECONDS.toSeconds(idleTimeoutNanos));
           continue;
         }
-        Answer answer = entry.answer;
+        Answer answer = entry.state.answer();
         if (answer != null && now - answer.refreshAt >= 0 && entry.inFlight.get() == null) {
           startQuery(entry);
         }
@@ -445,13 +372,10 @@ final class HostCache implements AutoCloseable {
   private static final class Entry {
     final String host;
     final AtomicReference<CompletableFuture<Answer>> inFlight = new AtomicReference<>();
-    volatile Answer answer;
+    /** Written only by the completion of the query in {@link #inFlight}. */
+    volatile HostState state = HostState.NEW;
     volatile long lastUsed;
     volatile long lastForcedRefresh;
-    /** Only touched while this entry's single query completes, so never concurrently. */
-    List<InetAddress> lastGood;
-    final Map<InetAddress, Long> lastSeen = new java.util.LinkedHashMap<>();
-    int failures;
 
     Entry(String host, long now) {
       this.host = host;
