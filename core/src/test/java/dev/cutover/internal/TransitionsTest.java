@@ -1,0 +1,245 @@
+package dev.cutover.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cutover.QueryOutcome;
+import dev.cutover.internal.Transitions.Notice;
+import dev.cutover.internal.Transitions.Transition;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.Test;
+
+/** The answer state machine, as a function of plain values: no DNS, no threads, no clock. */
+class TransitionsTest {
+  private static final String HOST = "api.cutover.test";
+  private static final long SECOND = Duration.ofSeconds(1).toNanos();
+  /** nextDouble() is 0: the back-off jitter at its low end, 0.8. */
+  private static final RandomGenerator LOW = () -> 0L;
+  /** nextDouble() is just under 1: the back-off jitter at its high end, 1.2. */
+  private static final RandomGenerator HIGH = () -> -1L;
+
+  private static CacheSettings settings(Duration addressRetention) {
+    return new CacheSettings(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(2),
+        Duration.ofMinutes(5), Duration.ofMinutes(10), 100, addressRetention);
+  }
+
+  private final Transitions transitions = new Transitions(settings(Duration.ZERO), LOW);
+
+  @Test
+  void firstAnswerSetsTheDeadlinesAndIsNoChange() {
+    long now = 1_000 * SECOND;
+    Transition t = transitions.afterQuery(HOST, HostState.NEW, success(10, "10.0.0.1"), now);
+    Answer answer = t.state().answer();
+    assertEquals(Answer.Kind.POSITIVE, answer.kind);
+    assertEquals(ips("10.0.0.1"), answer.addresses);
+    assertEquals(now + 8 * SECOND, answer.refreshAt, "refresh at 80% of the TTL");
+    assertEquals(now + 10 * SECOND, answer.expiresAt);
+    assertEquals(now + 310 * SECOND, answer.staleUntil, "TTL plus maxStale");
+    assertNull(t.change(), "nothing to compare the first answer with");
+    assertEquals(Notice.NONE, t.notice());
+    assertEquals(ips("10.0.0.1"), t.state().lastGood());
+    assertEquals(0, t.state().failures());
+  }
+
+  @Test
+  void ttlIsClampedToMinAndMaxTtl() {
+    assertEquals(SECOND, transitions.clampTtl(0));
+    assertEquals(5 * SECOND, transitions.clampTtl(5));
+    assertEquals(30 * SECOND, transitions.clampTtl(3600));
+    assertEquals(30 * SECOND, transitions.clampTtl(Long.MAX_VALUE), "no overflow");
+    Transition t = transitions.afterQuery(HOST, HostState.NEW, success(0, "10.0.0.1"), 0);
+    assertEquals(SECOND, t.state().answer().expiresAt);
+  }
+
+  @Test
+  void aNewAddressSetIsAChangeAgainstTheLastGoodAnswer() {
+    HostState blue = transitions.afterQuery(HOST, HostState.NEW,
+        success(5, "10.0.0.1", "10.0.0.2"), 0).state();
+    Transition t = transitions.afterQuery(HOST, blue, success(5, "10.0.0.2", "10.0.0.3"),
+        5 * SECOND);
+    assertNotNull(t.change());
+    assertEquals(HOST, t.change().host());
+    assertEquals(Set.of(ip("10.0.0.3")), t.change().added());
+    assertEquals(Set.of(ip("10.0.0.1")), t.change().removed());
+    assertEquals(ips("10.0.0.2", "10.0.0.3"), t.state().lastGood());
+  }
+
+  @Test
+  void theSameAddressesInAnotherOrderAreNoChange() {
+    HostState before = transitions.afterQuery(HOST, HostState.NEW,
+        success(5, "10.0.0.1", "10.0.0.2"), 0).state();
+    Transition t = transitions.afterQuery(HOST, before, success(5, "10.0.0.2", "10.0.0.1"),
+        5 * SECOND);
+    assertNull(t.change());
+    assertEquals(ips("10.0.0.2", "10.0.0.1"), t.state().answer().addresses, "served as answered");
+  }
+
+  @Test
+  void aNameThatGoesAwayIsNoticedButNotAChange() {
+    HostState blue =
+        transitions.afterQuery(HOST, HostState.NEW, success(5, "10.0.0.1"), 0).state();
+    Transition gone = transitions.afterQuery(HOST, blue,
+        Resolution.negative(QueryOutcome.NXDOMAIN, "DNS says it does not exist"), 5 * SECOND);
+    assertEquals(Answer.Kind.NEGATIVE, gone.state().answer().kind);
+    assertEquals(7 * SECOND, gone.state().answer().expiresAt, "kept for negativeTtl");
+    assertNull(gone.change(), "open connections are kept");
+    assertEquals(Notice.NAME_GONE, gone.notice());
+    assertEquals(ips("10.0.0.1"), gone.state().lastGood(), "remembered for when it comes back");
+
+    Transition back =
+        transitions.afterQuery(HOST, gone.state(), success(5, "10.0.0.2"), 8 * SECOND);
+    assertEquals(Set.of(ip("10.0.0.1")), back.change().removed(),
+        "reported against the last addresses it had");
+    assertEquals(Notice.NONE, back.notice());
+  }
+
+  @Test
+  void aNameThatNeverExistedIsNoNotice() {
+    Transition t = transitions.afterQuery(HOST, HostState.NEW,
+        Resolution.negative(QueryOutcome.NO_DATA, "no A record"), 0);
+    assertEquals(Notice.NONE, t.notice());
+    assertNull(t.state().lastGood());
+    assertEquals("api.cutover.test: no A record",
+        t.state().answer().toException(HOST).getMessage());
+  }
+
+  @Test
+  void dnsFailureServesTheLastGoodAnswerStaleThenRecovers() {
+    HostState good =
+        transitions.afterQuery(HOST, HostState.NEW, success(10, "10.0.0.1"), 0).state();
+    IOException timeout = new IOException("no usable answer");
+    Transition first = transitions.afterQuery(HOST, good,
+        Resolution.failure("no usable answer", timeout), 12 * SECOND);
+    Answer stale = first.state().answer();
+    assertEquals(Notice.STALE_STARTED, first.notice());
+    assertEquals(Answer.Kind.POSITIVE, stale.kind);
+    assertEquals(ips("10.0.0.1"), stale.addresses);
+    assertSame(timeout, stale.staleCause);
+    assertEquals(good.answer().staleUntil, stale.staleUntil, "the stale window does not move");
+    assertEquals(12 * SECOND + 800_000_000L, stale.refreshAt, "retried after minTtl * 0.8");
+    assertEquals(1, first.state().failures());
+
+    Transition second = transitions.afterQuery(HOST, first.state(),
+        Resolution.failure("still nothing", null), 13 * SECOND);
+    assertEquals(Notice.NONE, second.notice(), "said once, when it started");
+    assertEquals(2, second.state().failures());
+    assertEquals("still nothing", second.state().answer().staleCause.getMessage());
+
+    Transition recovered =
+        transitions.afterQuery(HOST, second.state(), success(10, "10.0.0.1"), 20 * SECOND);
+    assertEquals(Notice.STALE_ENDED, recovered.notice());
+    assertNull(recovered.state().answer().staleCause);
+    assertEquals(0, recovered.state().failures());
+    assertNull(recovered.change());
+  }
+
+  @Test
+  void dnsFailureBeyondMaxStaleFailsLookupsAndSaysWhy() {
+    HostState good =
+        transitions.afterQuery(HOST, HostState.NEW, success(10, "10.0.0.1"), 0).state();
+    long now = good.answer().staleUntil + 5 * SECOND;
+    Transition t = transitions.afterQuery(HOST, good, Resolution.failure("SERVFAIL", null), now);
+    Answer failed = t.state().answer();
+    assertEquals(Answer.Kind.FAILED, failed.kind);
+    assertEquals(Notice.NONE, t.notice());
+    UnknownHostException e = failed.toException(HOST);
+    assertEquals("api.cutover.test: DNS lookup failed: SERVFAIL; the last good answer"
+        + " [api.cutover.test/10.0.0.1] expired 305 s ago, beyond maxStale of 300 s",
+        e.getMessage());
+    assertEquals(ips("10.0.0.1"), t.state().lastGood());
+  }
+
+  @Test
+  void dnsFailureWithNothingToServeFailsLookups() {
+    Transition t = transitions.afterQuery(HOST, HostState.NEW,
+        Resolution.failure("REFUSED", null), 0);
+    assertEquals(Answer.Kind.FAILED, t.state().answer().kind);
+    assertEquals("api.cutover.test: DNS lookup failed: REFUSED",
+        t.state().answer().toException(HOST).getMessage());
+    assertEquals(800_000_000L, t.state().answer().refreshAt);
+  }
+
+  @Test
+  void backOffDoublesFromMinTtlUpToMaxTtlWithTwentyPercentJitter() {
+    Transitions low = new Transitions(settings(Duration.ZERO), LOW);
+    Transitions high = new Transitions(settings(Duration.ZERO), HIGH);
+    long[] ceilings = {1, 2, 4, 8, 16, 30, 30};
+    for (int failures = 1; failures <= ceilings.length; failures++) {
+      long ceiling = ceilings[failures - 1] * SECOND;
+      assertEquals((long) (ceiling * 0.8), low.backoffNanos(failures), "failures " + failures);
+      long upper = high.backoffNanos(failures);
+      assertTrue(upper > ceiling * 1.19 && upper <= ceiling * 1.2, "failures " + failures);
+    }
+    assertEquals(24 * SECOND, low.backoffNanos(1_000), "no overflow after many failures");
+  }
+
+  @Test
+  void addressRetentionKeepsRotatingSingleAddressAnswersFromLookingLikeChanges() {
+    Transitions retaining = new Transitions(settings(Duration.ofSeconds(30)), LOW);
+    HostState state =
+        retaining.afterQuery(HOST, HostState.NEW, success(5, "10.0.0.2"), 0).state();
+    Transition green = retaining.afterQuery(HOST, state, success(5, "10.0.0.3"), 5 * SECOND);
+    assertEquals(Set.of(ip("10.0.0.3")), green.change().added());
+    assertEquals(Set.of(), green.change().removed());
+    assertEquals(ips("10.0.0.3"), green.state().answer().addresses, "lookups follow the answer");
+    assertEquals(ips("10.0.0.3", "10.0.0.2"), green.state().answer().retained);
+    state = green.state();
+    for (long t = 10; t <= 20; t += 5) {
+      Transition again = retaining.afterQuery(HOST, state,
+          success(5, t % 10 == 0 ? "10.0.0.2" : "10.0.0.3"), t * SECOND);
+      assertNull(again.change(), "at " + t + " s");
+      state = again.state();
+    }
+    // Only green from now on; blue was last answered at 20 s.
+    for (long t = 25; t <= 50; t += 5) {
+      Transition onlyGreen = retaining.afterQuery(HOST, state, success(5, "10.0.0.3"), t * SECOND);
+      assertNull(onlyGreen.change(), "blue still within the retention at " + t + " s");
+      state = onlyGreen.state();
+    }
+    Transition removed = retaining.afterQuery(HOST, state, success(5, "10.0.0.3"), 51 * SECOND);
+    assertEquals(Set.of(ip("10.0.0.2")), removed.change().removed());
+    assertEquals(ips("10.0.0.3"), removed.state().answer().retained);
+  }
+
+  @Test
+  void withoutRetentionNoHistoryIsKept() {
+    HostState state =
+        transitions.afterQuery(HOST, HostState.NEW, success(5, "10.0.0.2"), 0).state();
+    assertSame(AddressHistory.EMPTY, state.seen());
+  }
+
+  @Test
+  void aBugWhileDecidingFailsTheAnswerAndKeepsTheRest() {
+    HostState good =
+        transitions.afterQuery(HOST, HostState.NEW, success(10, "10.0.0.1"), 0).state();
+    HostState after = transitions.afterBug(good, new IllegalStateException("oops"), SECOND);
+    assertEquals(Answer.Kind.FAILED, after.answer().kind);
+    assertEquals(2 * SECOND, after.answer().refreshAt, "tried again after minTtl");
+    assertEquals(good.lastGood(), after.lastGood());
+  }
+
+  private static Resolution success(long ttlSeconds, String... literals) {
+    return Resolution.success(ips(literals), ttlSeconds);
+  }
+
+  static List<InetAddress> ips(String... literals) {
+    return java.util.Arrays.stream(literals).map(TransitionsTest::ip).toList();
+  }
+
+  static InetAddress ip(String literal) {
+    try {
+      return InetAddress.getByAddress(HOST, InetAddress.getByName(literal).getAddress());
+    } catch (UnknownHostException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
