@@ -2,6 +2,7 @@ package dev.cutover.okhttp;
 
 import dev.cutover.CutoverResolver;
 import dev.cutover.ResolvedAddressTypes;
+import dev.cutover.okhttp.internal.OkHttpCompat;
 import dev.cutover.testkit.BackendServer;
 import dev.cutover.testkit.EmbeddedDnsServer;
 import dev.cutover.testkit.FakeTicker;
@@ -28,8 +29,8 @@ final class CutoverFixture implements AutoCloseable {
   static final String HOST = "api.cutover.test";
   static final Duration TTL = Duration.ofSeconds(30);
 
-  /** OkHttp 4.12 does not drain HTTP/2 connections on a DNS change (see ConnectionTracker). */
-  static final boolean OKHTTP4 = String.valueOf(readVersion()).startsWith("4.");
+  /** OkHttp 4.12 does not drain HTTP/2 connections on a DNS change (see OkHttpCompat). */
+  static final boolean OKHTTP4 = OkHttpCompat.isOkHttp4();
 
   final boolean http2;
   final EmbeddedDnsServer dns;
@@ -101,14 +102,6 @@ final class CutoverFixture implements AutoCloseable {
   void seeDnsNow() throws Exception {
     ticker.advance(Duration.ofSeconds(2));
     resolver.refresh(HOST).toCompletableFuture().get(5, TimeUnit.SECONDS);
-  }
-
-  private static Object readVersion() {
-    try {
-      return okhttp3.OkHttp.class.getField("VERSION").get(null);
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError(e);
-    }
   }
 
   /** Both protocols in both drain modes: the matrix most integration tests run over. */

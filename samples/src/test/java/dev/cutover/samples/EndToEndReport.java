@@ -254,11 +254,7 @@ final class EndToEndReport {
   }
 
   static String okhttpVersion() {
-    try {
-      return "OkHttp " + okhttp3.OkHttp.class.getField("VERSION").get(null);
-    } catch (ReflectiveOperationException e) {
-      return "OkHttp (version unknown)";
-    }
+    return "OkHttp " + dev.cutover.okhttp.internal.OkHttpCompat.version();
   }
 
   static String quote(String text) {

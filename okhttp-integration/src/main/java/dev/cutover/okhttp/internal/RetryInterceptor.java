@@ -47,7 +47,7 @@ final class RetryInterceptor implements Interceptor {
     this.tracker = tracker;
     this.resolver = resolver;
     this.budget = budget;
-    this.policy = new ReplayPolicy(settings.retryNonIdempotent, settings.idempotencyKeyHeader);
+    this.policy = new ReplayPolicy(settings.retryNonIdempotent(), settings.idempotencyKeyHeader());
     this.ticker = ticker;
     this.wallClock = wallClock;
     this.sleeper = sleeper;
@@ -96,7 +96,7 @@ final class RetryInterceptor implements Interceptor {
       }
       LOG.log(Level.DEBUG, "{0} {1}: {2}, attempt {3} of {4} in {5} ms", request.method(),
           request.url().host(), response != null ? "503" : String.valueOf(failure), attempt + 1,
-          settings.maxAttempts, TimeUnit.NANOSECONDS.toMillis(delay));
+          settings.maxAttempts(), TimeUnit.NANOSECONDS.toMillis(delay));
       awaitRefresh(request.url().host());
       sleeper.sleep(delay, call);
     }
@@ -105,7 +105,7 @@ final class RetryInterceptor implements Interceptor {
   /** Returns the delay before the next attempt, or -1 if this outcome must be returned as is. */
   private long retryDelay(Request request, Call call, int attempt, long started,
       Response response, IOException failure) {
-    if (call.isCanceled() || attempt >= settings.maxAttempts) {
+    if (call.isCanceled() || attempt >= settings.maxAttempts()) {
       return -1;
     }
     long minimum = 0;
@@ -122,7 +122,7 @@ final class RetryInterceptor implements Interceptor {
       }
       Duration retryAfter = RetryAfter.parse(response.header("Retry-After"), wallClock);
       if (retryAfter != null) {
-        if (retryAfter.compareTo(settings.maxRetryAfter) > 0) {
+        if (retryAfter.compareTo(settings.maxRetryAfter()) > 0) {
           return -1; // the server asks for longer than we may wait: its answer stands
         }
         minimum = retryAfter.toNanos();
@@ -141,8 +141,8 @@ final class RetryInterceptor implements Interceptor {
       if (now - last >= BUDGET_WARNING_INTERVAL_NANOS && lastBudgetWarning.compareAndSet(last, now)) {
         LOG.log(Level.WARNING, "retry budget exhausted: not retrying {0} {1} and others for a"
             + " while (at most {2}% extra requests plus {3}/s)", request.method(),
-            request.url().host(), Math.round(settings.retryBudgetRatio * 100),
-            settings.minRetriesPerSecond);
+            request.url().host(), Math.round(settings.retryBudgetRatio() * 100),
+            settings.minRetriesPerSecond());
       }
       return -1;
     }
@@ -159,9 +159,9 @@ final class RetryInterceptor implements Interceptor {
 
   /** Exponential back-off with full jitter: uniform in [0, min(max, initial * 2^(n-1))]. */
   private long backoffNanos(int attempt) {
-    long ceiling = settings.initialBackoff.toNanos() << Math.min(attempt - 1, 30);
-    if (ceiling <= 0 || ceiling > settings.maxBackoff.toNanos()) {
-      ceiling = settings.maxBackoff.toNanos();
+    long ceiling = settings.initialBackoff().toNanos() << Math.min(attempt - 1, 30);
+    if (ceiling <= 0 || ceiling > settings.maxBackoff().toNanos()) {
+      ceiling = settings.maxBackoff().toNanos();
     }
     return ceiling <= 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
   }
