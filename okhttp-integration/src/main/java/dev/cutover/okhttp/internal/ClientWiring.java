@@ -21,12 +21,13 @@ public final class ClientWiring {
     RetrySettings retry = settings.retry();
     RetryBudget budget =
         new RetryBudget(ticker, retry.retryBudgetRatio(), retry.minRetriesPerSecond());
+    RetryPolicy policy = new RetryPolicy(retry, budget, ticker, settings.wallClock(),
+        RetryPolicy.THREAD_LOCAL_RANDOM);
     EventListener.Factory userListeners = existing.eventListenerFactory();
     return existing.newBuilder()
         .dns(new ResolverDns(resolver, quarantine))
         .eventListenerFactory(call -> new CutoverEventListener(userListeners.create(call), tracker))
-        .addInterceptor(new RetryInterceptor(retry, tracker, resolver, budget, ticker,
-            settings.wallClock(), settings.sleeper()))
+        .addInterceptor(new RetryInterceptor(policy, tracker, resolver, ticker, settings.sleeper()))
         .addNetworkInterceptor(new DrainInterceptor(tracker, retirer))
         .build();
   }
