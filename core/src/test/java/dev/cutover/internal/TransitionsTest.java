@@ -62,8 +62,7 @@ class TransitionsTest {
 
   @Test
   void aNewAddressSetIsAChangeAgainstTheLastGoodAnswer() {
-    HostState blue = transitions.afterQuery(HOST, HostState.NEW,
-        success(5, "10.0.0.1", "10.0.0.2"), 0).state();
+    HostState blue = answered(5, "10.0.0.1", "10.0.0.2");
     Transition t = transitions.afterQuery(HOST, blue, success(5, "10.0.0.2", "10.0.0.3"),
         5 * SECOND);
     assertNotNull(t.change());
@@ -75,8 +74,7 @@ class TransitionsTest {
 
   @Test
   void theSameAddressesInAnotherOrderAreNoChange() {
-    HostState before = transitions.afterQuery(HOST, HostState.NEW,
-        success(5, "10.0.0.1", "10.0.0.2"), 0).state();
+    HostState before = answered(5, "10.0.0.1", "10.0.0.2");
     Transition t = transitions.afterQuery(HOST, before, success(5, "10.0.0.2", "10.0.0.1"),
         5 * SECOND);
     assertNull(t.change());
@@ -85,8 +83,7 @@ class TransitionsTest {
 
   @Test
   void aNameThatGoesAwayIsNoticedButNotAChange() {
-    HostState blue =
-        transitions.afterQuery(HOST, HostState.NEW, success(5, "10.0.0.1"), 0).state();
+    HostState blue = answered(5, "10.0.0.1");
     Transition gone = transitions.afterQuery(HOST, blue,
         Resolution.negative(QueryOutcome.NXDOMAIN, "DNS says it does not exist"), 5 * SECOND);
     assertEquals(Answer.Kind.NEGATIVE, gone.state().answer().kind);
@@ -114,8 +111,7 @@ class TransitionsTest {
 
   @Test
   void dnsFailureServesTheLastGoodAnswerStaleThenRecovers() {
-    HostState good =
-        transitions.afterQuery(HOST, HostState.NEW, success(10, "10.0.0.1"), 0).state();
+    HostState good = answered(10, "10.0.0.1");
     IOException timeout = new IOException("no usable answer");
     Transition first = transitions.afterQuery(HOST, good,
         Resolution.failure("no usable answer", timeout), 12 * SECOND);
@@ -144,8 +140,7 @@ class TransitionsTest {
 
   @Test
   void dnsFailureBeyondMaxStaleFailsLookupsAndSaysWhy() {
-    HostState good =
-        transitions.afterQuery(HOST, HostState.NEW, success(10, "10.0.0.1"), 0).state();
+    HostState good = answered(10, "10.0.0.1");
     long now = good.answer().staleUntil + 5 * SECOND;
     Transition t = transitions.afterQuery(HOST, good, Resolution.failure("SERVFAIL", null), now);
     Answer failed = t.state().answer();
@@ -212,19 +207,22 @@ class TransitionsTest {
 
   @Test
   void withoutRetentionNoHistoryIsKept() {
-    HostState state =
-        transitions.afterQuery(HOST, HostState.NEW, success(5, "10.0.0.2"), 0).state();
+    HostState state = answered(5, "10.0.0.2");
     assertSame(AddressHistory.EMPTY, state.seen());
   }
 
   @Test
   void aBugWhileDecidingFailsTheAnswerAndKeepsTheRest() {
-    HostState good =
-        transitions.afterQuery(HOST, HostState.NEW, success(10, "10.0.0.1"), 0).state();
+    HostState good = answered(10, "10.0.0.1");
     HostState after = transitions.afterBug(good, new IllegalStateException("oops"), SECOND);
     assertEquals(Answer.Kind.FAILED, after.answer().kind);
     assertEquals(2 * SECOND, after.answer().refreshAt, "tried again after minTtl");
     assertEquals(good.lastGood(), after.lastGood());
+  }
+
+  /** The state after a first answer at time zero. */
+  private HostState answered(long ttlSeconds, String... literals) {
+    return transitions.afterQuery(HOST, HostState.NEW, success(ttlSeconds, literals), 0).state();
   }
 
   private static Resolution success(long ttlSeconds, String... literals) {

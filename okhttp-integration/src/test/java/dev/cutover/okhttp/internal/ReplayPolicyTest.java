@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cutover.okhttp.OneShotBody;
 import dev.cutover.okhttp.internal.ReplayPolicy.Reach;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -53,7 +54,7 @@ class ReplayPolicyTest {
   @Test
   void aBodyThatCannotBeWrittenTwiceIsNeverRepeated() {
     ReplayPolicy lenient = new ReplayPolicy(true, "Idempotency-Key");
-    Request oneShotPut = Requests.withBody("PUT", new Requests.OneShot());
+    Request oneShotPut = Requests.withBody("PUT", new OneShotBody("once"));
     Request duplexPost = Requests.withBody("POST", new Requests.Duplex())
         .newBuilder().header("Idempotency-Key", "k1").build();
     assertFalse(ReplayPolicy.bodyIsReplayable(oneShotPut));

@@ -1,6 +1,5 @@
 package dev.cutover.okhttp.internal;
 
-import java.io.IOException;
 import okhttp3.MediaType;
 import okhttp3.Protocol;
 import okhttp3.Request;
@@ -33,24 +32,6 @@ final class Requests {
       builder.header("Retry-After", retryAfter);
     }
     return builder.build();
-  }
-
-  /** A body that can be written once only, as a streamed upload is. */
-  static final class OneShot extends RequestBody {
-    @Override
-    public MediaType contentType() {
-      return MediaType.get("text/plain");
-    }
-
-    @Override
-    public boolean isOneShot() {
-      return true;
-    }
-
-    @Override
-    public void writeTo(BufferedSink sink) throws IOException {
-      sink.writeUtf8("once");
-    }
   }
 
   /** A body that streams both ways for the whole exchange. */

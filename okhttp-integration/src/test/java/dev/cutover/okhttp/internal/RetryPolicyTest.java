@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.CutoverListener.RetryReason;
+import dev.cutover.okhttp.OneShotBody;
 import dev.cutover.okhttp.internal.RetryDecision.Retry;
 import dev.cutover.okhttp.internal.RetryDecision.Stop;
 import dev.cutover.okhttp.internal.RetryDecision.StopReason;
@@ -112,7 +113,7 @@ class RetryPolicyTest {
     assertEquals(new Retry(100 * MS, RetryReason.STATUS_503),
         policy.decide(unavailable(keyed, 1, null)));
     assertEquals(new Stop(StopReason.BODY_NOT_REPLAYABLE), policy.decide(
-        unavailable(Requests.withBody("PUT", new Requests.OneShot()), 1, null)));
+        unavailable(Requests.withBody("PUT", new OneShotBody("once")), 1, null)));
   }
 
   @Test
@@ -121,7 +122,7 @@ class RetryPolicyTest {
     assertEquals(new Retry(100 * MS, RetryReason.CONNECT_FAILURE),
         policy.decide(failed(Requests.post(), 1, new ConnectException("refused"))));
     assertEquals(new Stop(StopReason.BODY_NOT_REPLAYABLE), policy.decide(failed(
-        Requests.withBody("POST", new Requests.OneShot()), 1, new ConnectException("refused"))));
+        Requests.withBody("POST", new OneShotBody("once")), 1, new ConnectException("refused"))));
   }
 
   @Test
