@@ -41,13 +41,28 @@ import org.xbill.DNS.ResolverConfig;
  *       change, so connections already open are left alone (dropping them would turn a DNS
  *       mistake into failed requests); when the name comes back, the change is reported against
  *       the last addresses it had.
- *   <li><b>Changes.</b> Every change of a name's address <em>set</em> is reported to the {@link
- *       ResolverListener}s as an {@link AddressChange}.
+ *   <li><b>Members, not the last answer.</b> A host's addresses are learned from its answers
+ *       over time (the last 64), so that a flip is told apart from noise:
+ *       <ul>
+ *         <li>a <em>stable</em> host (the same answer, answer after answer) that changes has
+ *             flipped: an address missing from the new answer is removed at once;
+ *         <li>a host whose answers <em>rotate</em> (a pool answering a different subset per
+ *             query, as S3 and large balancers do, or a weighted record answering one record
+ *             set per query) keeps an address missing from an answer until its absence is clear:
+ *             the chance of a run of absences that long, given how often the address appeared,
+ *             below 1 in 1,000; at most 64 answers; at most 8 answers when the host alternates
+ *             between two answers (a weighted blue/green shift), so that the end of a shift is
+ *             followed in bounded time. A failure of an address missing from the latest answer
+ *             ({@link #reportFailure}) removes it at once.
+ *       </ul>
+ *       Every change of these <em>members</em> is reported to the {@link ResolverListener}s as an
+ *       {@link AddressChange}.
  *   <li><b>Without DNS.</b> IP literals and {@code localhost} are answered without any query; the
  *       hosts file is read before DNS (one address per family, as dnsjava's parser reads it).
  *   <li><b>Order.</b> See {@link ResolvedAddressTypes}: the preferred family first, and within it
- *       the addresses rotated at random on each lookup so new connections spread over all of
- *       them.
+ *       the members rotated at random on each lookup, each coming first as often as DNS names
+ *       it, so new connections spread over all of them (evenly for a stable answer, by weight
+ *       for a weighted record, over the whole pool for a rotating one).
  * </ul>
  *
  * <h2>Example</h2>
@@ -128,10 +143,29 @@ public final class CutoverResolver implements AutoCloseable {
   }
 
   /**
+   * Tells the resolver that reaching an address of a host failed (a refused or reset connection,
+   * a 503), as evidence for whether the address is still the host's. A failure alone is not: if
+   * DNS still names the address, nothing changes. If the host's answers rotate and the address
+   * is missing from the latest one, the failure settles it: the address is removed now, and
+   * listeners hear of the change, instead of after the run of absences that would otherwise be
+   * needed (see {@link #cachedAddresses}). Never blocks and never queries DNS; ask for a {@link
+   * #refresh} as well to look for fresh evidence.
+   *
+   * @param host the host name, as passed to {@link #lookup}
+   * @param address the address that failed
+   */
+  public void reportFailure(String host, InetAddress address) {
+    impl.reportFailure(host, address);
+  }
+
+  /**
    * Returns the addresses currently cached for a host, without any DNS traffic and without
    * waiting, or an empty list if none are (never looked up, negative, failed, or forgotten).
-   * Stale addresses served under {@code maxStale} are included, and so are addresses kept by
-   * {@link Builder#addressRetention}: this is the set that address changes are reported on.
+   * Stale addresses served under {@code maxStale} are included. These are the host's
+   * <em>members</em>, the set address changes are reported on: the latest answer's addresses,
+   * and addresses missing from it that still count as the host's because its answers rotate
+   * (a pool answering a subset per query, a weighted record answering one record set per query)
+   * and their absence is not yet clear. See the class documentation.
    *
    * @param host the host name, exactly as passed to {@link #lookup}
    * @return an immutable list, possibly empty
@@ -194,7 +228,6 @@ public final class CutoverResolver implements AutoCloseable {
     private Duration maxStale = Duration.ofMinutes(5);
     private Duration idleTimeout = Duration.ofMinutes(10);
     private int maxHosts = 10_000;
-    private Duration addressRetention = Duration.ZERO;
     private List<Name> searchDomains;
     private int ndots = -1;
     private ResolvedAddressTypes resolvedAddressTypes = ResolvedAddressTypes.IPV4_PREFERRED;
@@ -297,24 +330,6 @@ public final class CutoverResolver implements AutoCloseable {
     }
 
     /**
-     * Sets how long an address still counts as the host's after the last answer that contained
-     * it. Default zero: the host's addresses are those of the latest answer. Set it, to a few
-     * TTLs, for weighted records that answer a <em>single</em> address per query (blue on one
-     * query, green on the next): without it, every refresh looks like a change and connections
-     * to the absent address are drained each time. With it, lookups still return the latest
-     * answer (new connections follow the weights), and an address is reported removed, and its
-     * connections drained, only once no answer has contained it for this long.
-     *
-     * @param addressRetention zero or positive
-     * @return this builder
-     * @throws IllegalArgumentException if null or negative
-     */
-    public Builder addressRetention(Duration addressRetention) {
-      this.addressRetention = Checks.nonNegative("addressRetention", addressRetention);
-      return this;
-    }
-
-    /**
      * Sets how many names are tracked at most; when a new one arrives at the limit, the least
      * recently used is forgotten. Default 10,000.
      *
@@ -408,7 +423,7 @@ public final class CutoverResolver implements AutoCloseable {
       DnsSettings dns = new DnsSettings(nameServers, queryTimeout, searchDomains, ndots,
           resolvedAddressTypes, hostsFile);
       CacheSettings cache = new CacheSettings(minTtl, maxTtl, negativeTtl, maxStale, idleTimeout,
-          maxHosts, addressRetention);
+          maxHosts);
       return new CutoverResolver(new ResolverSettings(dns, cache, ticker));
     }
   }

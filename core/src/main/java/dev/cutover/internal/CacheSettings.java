@@ -12,7 +12,6 @@ import java.time.Duration;
  * @param maxStale how long past its TTL a good answer is served while DNS fails
  * @param idleTimeout how long a name may go unused before it is forgotten
  * @param maxHosts how many names are tracked at most
- * @param addressRetention how long an address counts as the host's after its last answer
  */
 public record CacheSettings(
     Duration minTtl,
@@ -20,5 +19,4 @@ public record CacheSettings(
     Duration negativeTtl,
     Duration maxStale,
     Duration idleTimeout,
-    int maxHosts,
-    Duration addressRetention) {}
+    int maxHosts) {}

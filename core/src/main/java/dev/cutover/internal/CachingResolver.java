@@ -110,6 +110,13 @@ public final class CachingResolver implements AutoCloseable {
     return addresses == null ? List.of() : addresses;
   }
 
+  public void reportFailure(String host, InetAddress address) {
+    if (host == null || address == null) {
+      return;
+    }
+    cache.reportFailure(host.toLowerCase(Locale.ROOT), address);
+  }
+
   public void addListener(ResolverListener listener) {
     cache.addListener(listener);
   }

@@ -192,7 +192,36 @@ final class HostCache implements AutoCloseable {
   List<InetAddress> peek(String host) {
     Entry entry = entries.get(host);
     Answer answer = entry == null ? null : entry.state.answer();
-    return answer == null || answer.kind != Answer.Kind.POSITIVE ? null : answer.retained;
+    return answer == null || answer.kind != Answer.Kind.POSITIVE ? null : answer.addresses;
+  }
+
+  /**
+   * Reports that reaching an address of a host failed. Applied on the resolver's thread, in
+   * order with query completions (they are the state's only other writer); never blocks.
+   */
+  void reportFailure(String host, InetAddress address) {
+    Entry entry = entries.get(host);
+    if (entry == null || closed) {
+      return;
+    }
+    try {
+      scheduler.execute(() -> applyFailureReport(entry, address));
+    } catch (RejectedExecutionException closedNow) {
+      // Closed meanwhile: nothing left to tell.
+    }
+  }
+
+  private void applyFailureReport(Entry entry, InetAddress address) {
+    Transition transition = transitions.afterFailureReport(entry.host, entry.state, address);
+    if (transition == null) {
+      return;
+    }
+    entry.state = transition.state();
+    AddressChange change = transition.change();
+    if (change != null) {
+      LOG.log(Level.INFO, "{0} (it failed, and DNS no longer names it)", change);
+      fire(listener -> listener.addressesChanged(change));
+    }
   }
 
   private Entry entryFor(String host) {
@@ -246,7 +275,8 @@ final class HostCache implements AutoCloseable {
   private void finish(
       Entry entry, CompletableFuture<Answer> query, long started, Resolution resolution,
       Throwable error) {
-    // At most one query per host is in flight, and this is it: nobody else writes the state.
+    // At most one query per host is in flight, and this is it; failure reports, the state's only
+    // other writer, run on this same thread.
     assert entry.inFlight.get() == query;
     Resolution result = error != null
         ? Resolution.failure("internal error: " + DnsClient.describe(error), error) : resolution;
@@ -372,7 +402,10 @@ final class HostCache implements AutoCloseable {
   private static final class Entry {
     final String host;
     final AtomicReference<CompletableFuture<Answer>> inFlight = new AtomicReference<>();
-    /** Written only by the completion of the query in {@link #inFlight}. */
+    /**
+     * Written only on the resolver's thread: by the completion of the query in {@link
+     * #inFlight}, and by failure reports.
+     */
     volatile HostState state = HostState.NEW;
     volatile long lastUsed;
     volatile long lastForcedRefresh;

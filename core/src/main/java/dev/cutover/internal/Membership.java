@@ -12,10 +12,12 @@ import java.util.List;
  * <p>Each answer is taken as a set. The last {@link #WINDOW} answers decide:
  *
  * <ul>
- *   <li><b>Stable host.</b> The answer changes only after holding for at least two answers in a
- *       row. A change is a flip: an address missing from the new answer is removed at once. This
- *       is the DNS cutover, the balancer replacing some of its addresses, a rollback.
- *   <li><b>Rotating host.</b> Within the window, an answer held for one answer only (a pool that
+ *   <li><b>Stable host.</b> Every answer so far held for at least two answers in a row, the
+ *       first one excepted (nothing is known before it). A change is a flip: an address missing
+ *       from the new answer is removed at once. This is the DNS cutover, the balancer replacing
+ *       some of its addresses, a rollback; and, unavoidably, also the first answer of a rotating
+ *       or weighted record that differs, which looks exactly like one.
+ *   <li><b>Rotating host.</b> An answer held for one answer only between two others (a pool that
  *       answers a different subset per query, a weighted record drawn per query). Absence is then
  *       weak evidence: an address that appeared in a share {@code p} of the answers since it was
  *       first seen is removed once it has been missing from {@code k} answers in a row and {@code
@@ -30,10 +32,13 @@ import java.util.List;
  * <p>An address is added as soon as an answer contains it. At most {@link #MAX_ADDRESSES}
  * addresses are remembered; past that, the one seen longest ago is forgotten (and removed).
  *
- * <p>Not thread-safe: a host has one query in flight at a time, and its answers are observed in
- * order on the resolver's thread.
+ * <p>Immutable: each answer, and each failure report that changes something, makes a new one, so
+ * that lookups read a host's members without locking.
  */
 final class Membership {
+  /** A host no answer has been seen for. */
+  static final Membership EMPTY = new Membership();
+
   /** How many answers are remembered. */
   static final int WINDOW = 64;
   /** How many distinct addresses are remembered; one bit each in a {@code long}. */
@@ -46,7 +51,7 @@ final class Membership {
   private static final double LOG_MISS_CHANCE = Math.log(MISS_CHANCE);
 
   /** The address in each slot; a slot's bit stands for it in every set below. */
-  private final InetAddress[] slots = new InetAddress[MAX_ADDRESSES];
+  private InetAddress[] slots = new InetAddress[4];
   private long occupied;
   private long members;
   /** The latest answer, in the order DNS gave it (slots beyond the capacity left out). */
@@ -62,13 +67,56 @@ final class Membership {
    * answer, so that a weighted record's long runs of its majority answer never read as a flip.
    */
   private boolean rotating;
+  /** What {@link #members()} and {@link #presence()} return; set once the state is final. */
+  private List<InetAddress> memberList = List.of();
+  private double[] memberPresence = new double[0];
+
+  private Membership() {}
+
+  private Membership copy() {
+    Membership next = new Membership();
+    next.slots = slots.clone();
+    next.occupied = occupied;
+    next.members = members;
+    next.latest = latest;
+    next.runSets = runSets.clone();
+    next.runLengths = runLengths.clone();
+    next.runs = runs;
+    next.answers = answers;
+    next.rotating = rotating;
+    return next;
+  }
 
   /**
-   * Takes in a new answer and returns whether the members changed. The answer must not be empty:
-   * NXDOMAIN and empty answers are not observed (they say nothing of which addresses remain).
+   * The membership after a new answer. The answer must not be empty: NXDOMAIN and empty answers
+   * are not observed (they say nothing of which addresses remain).
    */
-  boolean observe(List<InetAddress> answer) {
-    long before = members;
+  Membership after(List<InetAddress> answer) {
+    Membership next = copy();
+    next.observe(answer);
+    next.publish();
+    return next;
+  }
+
+  /**
+   * The membership after an attempt to reach this address failed (refused, reset, 503): without
+   * it if it is missing from the latest answer; this same instance if DNS still names it (or it
+   * is not a member).
+   */
+  Membership afterFailure(InetAddress address) {
+    int slot = slotOf(address);
+    if (slot < 0 || (members & bit(slot)) == 0 || runs == 0
+        || (runSets[runs - 1] & bit(slot)) != 0) {
+      return this;
+    }
+    Membership next = copy();
+    next.members &= ~bit(slot);
+    next.release();
+    next.publish();
+    return next;
+  }
+
+  private void observe(List<InetAddress> answer) {
     long set = 0;
     List<InetAddress> kept = new ArrayList<>(Math.min(answer.size(), MAX_ADDRESSES));
     for (InetAddress address : answer) {
@@ -90,8 +138,8 @@ final class Membership {
     if (runs > 0 && runSets[runs - 1] == set) {
       runLengths[runs - 1]++;
     } else {
-      if (runs > 0 && runLengths[runs - 1] == 1) {
-        rotating = true; // the previous answer held for one answer only
+      if (runs > 1 && runLengths[runs - 1] == 1) {
+        rotating = true; // the previous answer held for one answer only, between two others
       } else {
         flip = runs > 0;
       }
@@ -118,29 +166,34 @@ final class Membership {
       }
     }
     release();
-    return members != before;
-  }
-
-  /**
-   * An attempt to reach this address failed (refused, reset, 503). Removes it if it is missing
-   * from the latest answer, and returns whether it did; an address DNS still names stays.
-   */
-  boolean failed(InetAddress address) {
-    int slot = slotOf(address);
-    if (slot < 0 || (members & bit(slot)) == 0 || runs == 0
-        || (runSets[runs - 1] & bit(slot)) != 0) {
-      return false;
-    }
-    members &= ~bit(slot);
-    release();
-    return true;
   }
 
   /**
    * The members: the latest answer's addresses in the order DNS gave them, then the others, most
-   * recently seen first.
+   * recently seen first. Immutable.
    */
   List<InetAddress> members() {
+    return memberList;
+  }
+
+  /**
+   * How often each member appeared, in the order of {@link #members()}: the expected share of
+   * answers that contain it, from its record since it was first seen. Members of a stable host
+   * all weigh the same. The caller must not modify the array.
+   */
+  double[] presence() {
+    return memberPresence;
+  }
+
+  private void publish() {
+    memberList = listMembers();
+    memberPresence = new double[memberList.size()];
+    for (int i = 0; i < memberPresence.length; i++) {
+      memberPresence[i] = Stats.of(this, slotOf(memberList.get(i))).share();
+    }
+  }
+
+  private List<InetAddress> listMembers() {
     List<InetAddress> result = new ArrayList<>(Long.bitCount(members));
     long pending = members;
     for (InetAddress address : latest) {
@@ -160,19 +213,6 @@ final class Membership {
       }
     }
     return List.copyOf(result);
-  }
-
-  /**
-   * How often each member appeared, in the order of {@link #members()}: the share of answers
-   * that contained it since it was first seen. Members of a stable host all weigh the same.
-   */
-  double[] presence(List<InetAddress> members) {
-    double[] result = new double[members.size()];
-    for (int i = 0; i < result.length; i++) {
-      int slot = slotOf(members.get(i));
-      result[i] = slot < 0 ? 0 : Stats.of(this, slot).share();
-    }
-    return result;
   }
 
   /**
@@ -281,6 +321,9 @@ final class Membership {
     int slot;
     if (occupied != -1L) {
       slot = Long.numberOfTrailingZeros(~occupied);
+      if (slot >= slots.length) {
+        slots = java.util.Arrays.copyOf(slots, Math.min(slots.length * 2, MAX_ADDRESSES));
+      }
     } else {
       // Walk back from the newest answer, dropping every slot seen there: what is left last is
       // what was seen longest ago.

@@ -39,7 +39,6 @@ final class Transitions {
   private final long maxTtlNanos;
   private final long negativeTtlNanos;
   private final long maxStaleNanos;
-  private final long addressRetentionNanos;
   /** For the back-off jitter; injectable so that tests can pin it. */
   private final RandomGenerator random;
 
@@ -48,7 +47,6 @@ final class Transitions {
     this.maxTtlNanos = settings.maxTtl().toNanos();
     this.negativeTtlNanos = settings.negativeTtl().toNanos();
     this.maxStaleNanos = settings.maxStale().toNanos();
-    this.addressRetentionNanos = settings.addressRetention().toNanos();
     this.random = random;
   }
 
@@ -63,7 +61,8 @@ final class Transitions {
         Answer before = previous.answer();
         boolean gone = previous.lastGood() != null && before != null
             && before.kind == Answer.Kind.POSITIVE;
-        return new Transition(new HostState(next, previous.lastGood(), previous.seen(), 0), null,
+        return new Transition(
+            new HostState(next, previous.lastGood(), previous.membership(), 0), null,
             gone ? Notice.NAME_GONE : Notice.NONE);
       }
       default:
@@ -73,22 +72,40 @@ final class Transitions {
 
   private Transition afterSuccess(String host, HostState previous, Resolution result, long now) {
     long ttl = clampTtl(result.ttlSeconds());
-    AddressHistory seen = previous.seen();
-    List<InetAddress> retained = result.addresses();
-    if (addressRetentionNanos > 0) {
-      // A weighted record that answers one address per query would otherwise look like a change
-      // at every refresh.
-      seen = seen.after(result.addresses(), now, addressRetentionNanos);
-      retained = seen.retained(result.addresses());
-    }
-    Answer next = Answer.positive(result.addresses(), retained, now + ttl - ttl / 5, now + ttl,
+    // Not the answer alone: an address missing from one answer of a rotating or weighted record
+    // is still the host's until the membership says otherwise.
+    Membership membership = previous.membership().after(result.addresses());
+    Answer next = Answer.positive(membership, now + ttl - ttl / 5, now + ttl,
         now + ttl + maxStaleNanos);
-    List<InetAddress> lastGood = previous.lastGood();
-    AddressChange change = lastGood != null && !next.retainedSet.equals(Set.copyOf(lastGood))
-        ? new AddressChange(host, lastGood, next.retained) : null;
+    AddressChange change = changeOf(host, previous.lastGood(), next);
     Answer before = previous.answer();
     Notice notice = before != null && before.staleCause != null ? Notice.STALE_ENDED : Notice.NONE;
-    return new Transition(new HostState(next, next.retained, seen, 0), change, notice);
+    return new Transition(new HostState(next, next.addresses, membership, 0), change, notice);
+  }
+
+  /**
+   * The state after a report that reaching {@code address} failed, or null if nothing changes:
+   * the address leaves the host only if DNS has stopped naming it (see {@link
+   * Membership#afterFailure}), and only while a positive answer is served.
+   */
+  Transition afterFailureReport(String host, HostState previous, InetAddress address) {
+    Answer before = previous.answer();
+    if (before == null || before.kind != Answer.Kind.POSITIVE) {
+      return null;
+    }
+    Membership membership = before.membership.afterFailure(address);
+    if (membership == before.membership || membership.members().isEmpty()) {
+      return null;
+    }
+    Answer next = before.withMembership(membership);
+    return new Transition(
+        new HostState(next, next.addresses, membership, previous.failures()),
+        changeOf(host, previous.lastGood(), next), Notice.NONE);
+  }
+
+  private static AddressChange changeOf(String host, List<InetAddress> lastGood, Answer next) {
+    return lastGood != null && !next.addressSet.equals(Set.copyOf(lastGood))
+        ? new AddressChange(host, lastGood, next.addresses) : null;
   }
 
   private Transition afterFailure(HostState previous, Resolution result, long now) {
@@ -114,13 +131,13 @@ final class Transitions {
       next = Answer.failed(detail, result.cause(), retryAt);
     }
     return new Transition(
-        new HostState(next, previous.lastGood(), previous.seen(), failures), null, notice);
+        new HostState(next, previous.lastGood(), previous.membership(), failures), null, notice);
   }
 
   /** The answer a completion gets when deciding it threw: retried after minTtl, nothing else. */
   HostState afterBug(HostState previous, RuntimeException bug, long now) {
     return new HostState(Answer.failed("internal error: " + bug, bug, now + minTtlNanos),
-        previous.lastGood(), previous.seen(), previous.failures());
+        previous.lastGood(), previous.membership(), previous.failures());
   }
 
   /** A record's TTL in nanoseconds, clamped to [minTtl, maxTtl]. */

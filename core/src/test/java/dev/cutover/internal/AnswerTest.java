@@ -55,12 +55,36 @@ class AnswerTest {
   }
 
   @Test
+  void pickFollowsHowOftenDnsNamesEachMember() {
+    // A weighted record, one record set per query: A in four answers of five.
+    Membership membership = Membership.EMPTY;
+    for (int i = 0; i < 60; i++) {
+      membership = membership.after(ips(i % 5 == 4 ? "10.0.0.2" : "10.0.0.1"));
+    }
+    Answer answer = Answer.positive(membership, 0, 0, 0);
+    assertEquals(Set.of(ip("10.0.0.1"), ip("10.0.0.2")), answer.addressSet);
+    int firstA = 0;
+    int picks = 10_000;
+    for (int i = 0; i < picks; i++) {
+      if (answer.pick().get(0).equals(ip("10.0.0.1"))) {
+        firstA++;
+      }
+    }
+    // The presence estimates are about 0.8 and 0.2; 10,000 picks land within a few percent.
+    double share = firstA / (double) picks;
+    assertTrue(share > 0.72 && share < 0.88, "A first in " + share + " of the picks");
+  }
+
+  @Test
   void aStaleAnswerKeepsItsAddressesAndDeadlinesAndOnlyMovesTheRetry() {
-    Answer fresh = Answer.positive(ips("10.0.0.1"), ips("10.0.0.1", "10.0.0.9"), 8, 10, 310);
+    // 10.0.0.9 comes and goes: the host rotates, and both are its members.
+    Membership membership = Membership.EMPTY.after(ips("10.0.0.9")).after(ips("10.0.0.1"))
+        .after(ips("10.0.0.9")).after(ips("10.0.0.1"));
+    Answer fresh = Answer.positive(membership, 8, 10, 310);
     IOException why = new IOException("timeout");
     Answer stale = fresh.stale(why, 42);
+    assertEquals(Set.of(ip("10.0.0.1"), ip("10.0.0.9")), fresh.addressSet);
     assertEquals(fresh.addresses, stale.addresses);
-    assertEquals(fresh.retained, stale.retained);
     assertEquals(42, stale.refreshAt);
     assertEquals(10, stale.expiresAt);
     assertEquals(310, stale.staleUntil);
@@ -80,7 +104,10 @@ class AnswerTest {
   }
 
   private static Answer positive(String... literals) {
-    List<InetAddress> addresses = ips(literals);
-    return Answer.positive(addresses, addresses, 0, 0, 0);
+    return Answer.positive(Membership.EMPTY.after(ips(literals)), 0, 0, 0);
+  }
+
+  private static InetAddress ip(String literal) {
+    return ips(literal).get(0);
   }
 }

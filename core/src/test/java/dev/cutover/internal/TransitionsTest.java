@@ -27,12 +27,12 @@ class TransitionsTest {
   /** nextDouble() is just under 1: the back-off jitter at its high end, 1.2. */
   private static final RandomGenerator HIGH = () -> -1L;
 
-  private static CacheSettings settings(Duration addressRetention) {
+  private static CacheSettings settings() {
     return new CacheSettings(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(2),
-        Duration.ofMinutes(5), Duration.ofMinutes(10), 100, addressRetention);
+        Duration.ofMinutes(5), Duration.ofMinutes(10), 100);
   }
 
-  private final Transitions transitions = new Transitions(settings(Duration.ZERO), LOW);
+  private final Transitions transitions = new Transitions(settings(), LOW);
 
   @Test
   void firstAnswerSetsTheDeadlinesAndIsNoChange() {
@@ -165,8 +165,8 @@ class TransitionsTest {
 
   @Test
   void backOffDoublesFromMinTtlUpToMaxTtlWithTwentyPercentJitter() {
-    Transitions low = new Transitions(settings(Duration.ZERO), LOW);
-    Transitions high = new Transitions(settings(Duration.ZERO), HIGH);
+    Transitions low = new Transitions(settings(), LOW);
+    Transitions high = new Transitions(settings(), HIGH);
     long[] ceilings = {1, 2, 4, 8, 16, 30, 30};
     for (int failures = 1; failures <= ceilings.length; failures++) {
       long ceiling = ceilings[failures - 1] * SECOND;
@@ -178,37 +178,68 @@ class TransitionsTest {
   }
 
   @Test
-  void addressRetentionKeepsRotatingSingleAddressAnswersFromLookingLikeChanges() {
-    Transitions retaining = new Transitions(settings(Duration.ofSeconds(30)), LOW);
-    HostState state =
-        retaining.afterQuery(HOST, HostState.NEW, success(5, "10.0.0.2"), 0).state();
-    Transition green = retaining.afterQuery(HOST, state, success(5, "10.0.0.3"), 5 * SECOND);
+  void singleAddressWeightedAnswersAreNotChangesUntilTheShiftEnds() {
+    HostState state = answered(5, "10.0.0.2");
+    // Blue, green, blue, green: a weighted record answering one record set per query. Green's
+    // first answer looks exactly like a flip, and is taken for one.
+    Transition green = transitions.afterQuery(HOST, state, success(5, "10.0.0.3"), 5 * SECOND);
     assertEquals(Set.of(ip("10.0.0.3")), green.change().added());
-    assertEquals(Set.of(), green.change().removed());
-    assertEquals(ips("10.0.0.3"), green.state().answer().addresses, "lookups follow the answer");
-    assertEquals(ips("10.0.0.3", "10.0.0.2"), green.state().answer().retained);
-    state = green.state();
-    for (long t = 10; t <= 20; t += 5) {
-      Transition again = retaining.afterQuery(HOST, state,
+    assertEquals(Set.of(ip("10.0.0.2")), green.change().removed());
+    Transition blue = transitions.afterQuery(HOST, green.state(), success(5, "10.0.0.2"),
+        10 * SECOND);
+    assertEquals(Set.of(ip("10.0.0.2")), blue.change().added(), "blue is back");
+    assertEquals(Set.of(), blue.change().removed(), "green answered once only: it rotates");
+    state = blue.state();
+    for (long t = 15; t <= 30; t += 5) {
+      Transition again = transitions.afterQuery(HOST, state,
           success(5, t % 10 == 0 ? "10.0.0.2" : "10.0.0.3"), t * SECOND);
       assertNull(again.change(), "at " + t + " s");
+      assertEquals(Set.of(ip("10.0.0.2"), ip("10.0.0.3")), again.state().answer().addressSet);
       state = again.state();
     }
-    // Only green from now on; blue was last answered at 20 s.
-    for (long t = 25; t <= 50; t += 5) {
-      Transition onlyGreen = retaining.afterQuery(HOST, state, success(5, "10.0.0.3"), t * SECOND);
-      assertNull(onlyGreen.change(), "blue still within the retention at " + t + " s");
+    // Only green from now on: blue goes within the two-answer bound, not at the first absence.
+    int answers = 0;
+    Transition onlyGreen;
+    do {
+      answers++;
+      onlyGreen = transitions.afterQuery(HOST, state, success(5, "10.0.0.3"),
+          (30 + 5 * answers) * SECOND);
       state = onlyGreen.state();
-    }
-    Transition removed = retaining.afterQuery(HOST, state, success(5, "10.0.0.3"), 51 * SECOND);
-    assertEquals(Set.of(ip("10.0.0.2")), removed.change().removed());
-    assertEquals(ips("10.0.0.3"), removed.state().answer().retained);
+    } while (onlyGreen.change() == null && answers < Membership.TWO_SET_MAX_MISSES);
+    assertTrue(answers > 1, "blue removed at its first absence");
+    assertEquals(Set.of(ip("10.0.0.2")), onlyGreen.change().removed());
+    assertEquals(ips("10.0.0.3"), state.answer().addresses);
   }
 
   @Test
-  void withoutRetentionNoHistoryIsKept() {
+  void aFlipOfAStableAnswerIsAChangeAtOnce() {
     HostState state = answered(5, "10.0.0.2");
-    assertSame(AddressHistory.EMPTY, state.seen());
+    state = transitions.afterQuery(HOST, state, success(5, "10.0.0.2"), 5 * SECOND).state();
+    Transition flip = transitions.afterQuery(HOST, state, success(5, "10.0.0.3"), 10 * SECOND);
+    assertEquals(Set.of(ip("10.0.0.2")), flip.change().removed());
+    assertEquals(ips("10.0.0.3"), flip.state().answer().addresses);
+  }
+
+  @Test
+  void aFailureRemovesAnAddressOnlyWhenDnsNoLongerNamesIt() {
+    HostState state = answered(5, "10.0.0.4");
+    state = transitions.afterQuery(HOST, state, success(5, "10.0.0.2"), 4 * SECOND).state();
+    state = transitions.afterQuery(HOST, state, success(5, "10.0.0.3"), 5 * SECOND).state();
+    assertEquals(Set.of(ip("10.0.0.2"), ip("10.0.0.3")), state.answer().addressSet,
+        "10.0.0.2 answered once only: the host rotates, and keeps it");
+    assertNull(transitions.afterFailureReport(HOST, state, ip("10.0.0.3")),
+        "in the latest answer: a failure alone is not a cutover");
+    assertNull(transitions.afterFailureReport(HOST, state, ip("10.0.0.9")), "never a member");
+    Transition failed = transitions.afterFailureReport(HOST, state, ip("10.0.0.2"));
+    assertEquals(Set.of(ip("10.0.0.2")), failed.change().removed());
+    assertEquals(ips("10.0.0.3"), failed.state().answer().addresses);
+    assertEquals(state.answer().expiresAt, failed.state().answer().expiresAt,
+        "the deadlines stay");
+    HostState negative = transitions.afterQuery(HOST, state,
+        Resolution.negative(QueryOutcome.NXDOMAIN, "does not exist (NXDOMAIN)"), 6 * SECOND)
+        .state();
+    assertNull(transitions.afterFailureReport(HOST, negative, ip("10.0.0.2")),
+        "nothing served, nothing to remove");
   }
 
   @Test
