@@ -16,14 +16,13 @@ import java.time.Duration;
  */
 public interface CutoverListener extends ResolverListener {
 
-  /** Why a connection was retired. */
+  /**
+   * Why a connection was retired. A 503 or a broken connection alone never retires one: only DNS
+   * evidence does (its address is no longer among the host's members), or its age.
+   */
   enum RetireReason {
-    /** Its address left the host's DNS answer. */
+    /** Its address is no longer one of the host's (see {@link CutoverResolver}). */
     ADDRESS_REMOVED,
-    /** It answered 503. */
-    UNAVAILABLE,
-    /** It, or another connection to its address, broke (reset, refused). */
-    CONNECTION_FAILED,
     /** It reached the maximum connection age. */
     MAX_AGE
   }
@@ -57,7 +56,8 @@ public interface CutoverListener extends ResolverListener {
   default void retiredConnectionClosed(String host, InetAddress address, RetireReason reason) {}
 
   /**
-   * An address failed and goes last in the host's answers for a while.
+   * A new connection to an address was refused or timed out: it goes last in the host's answers
+   * for a while, so that new connections try the others first.
    *
    * @param host the host
    * @param address the address

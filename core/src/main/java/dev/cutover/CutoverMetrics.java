@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code cutover.dns.stale.answers} (counter; {@code target.host}): lookups answered past
  *       the TTL because DNS was unreachable;
  *   <li>{@code cutover.connections.retired} (counter; {@code target.host}, {@code reason}:
- *       address_removed, unavailable, connection_failed, max_age);
+ *       address_removed, max_age);
  *   <li>{@code cutover.connections.removed.open} (gauge; {@code target.host}): connections
  *       retired because their address left the answer that are not closed yet;
  *   <li>{@code cutover.drain.lag} (timer; {@code target.host}): for each request still sent to

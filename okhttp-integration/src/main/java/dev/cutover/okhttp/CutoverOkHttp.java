@@ -34,13 +34,18 @@ import okhttp3.OkHttpClient;
  *       to which address; when the resolver reports that an address left a host's answer, the
  *       connections to it take no new requests, in-flight ones finish, idle ones close (see
  *       {@link DrainMode}); connections to addresses that stayed are untouched;
- *   <li>a network interceptor treats a 503 or a broken exchange as a cutover signal: the
- *       connection is retired, its address goes last in DNS answers for {@link
- *       Builder#addressQuarantine a while}, and the host is re-resolved (rate-limited);
- *   <li>an application interceptor, after the user's, retries such a call on a fresh connection
- *       when it is safe (see {@link Builder#retryNonIdempotent}), with bounded attempts, jittered
- *       back-off, {@code Retry-After} and a retry budget. Anything it does not retry is returned
- *       or thrown exactly as OkHttp produced it.
+ *   <li>a network interceptor reports a 503 or a broken exchange to the resolver and asks DNS
+ *       again (rate-limited): a failure is a cutover only if DNS no longer names the address,
+ *       and then its connections are drained like any other removed address. A 503 alone
+ *       retires nothing (a healthy server sheds load with 503s), nor does a keep-alive
+ *       connection the server closed; a refused connect puts its address last in DNS answers
+ *       for {@link Builder#addressQuarantine a while};
+ *   <li>an application interceptor, after the user's, retries such a call when it is safe (see
+ *       {@link Builder#retryNonIdempotent}), within bounded attempts and a retry budget: at once
+ *       on a fresh connection when the address left DNS; after jittered back-off and the
+ *       server's {@code Retry-After} when DNS still names it (see {@link
+ *       Builder#retryUnavailable}). Anything it does not retry is returned or thrown exactly as
+ *       OkHttp produced it.
  * </ol>
  *
  * <p>Thread-safety: this class is stateless; the clients it returns are as thread-safe as any
@@ -101,6 +106,7 @@ public final class CutoverOkHttp {
     private double retryBudgetRatio = 0.2;
     private int minRetriesPerSecond = 10;
     private boolean retryNonIdempotent;
+    private boolean retryUnavailable = true;
     private String idempotencyKeyHeader = "Idempotency-Key";
     private Duration addressQuarantine = Duration.ofSeconds(10);
     private DrainMode drainMode = DrainMode.PUBLIC_API;
@@ -242,8 +248,28 @@ public final class CutoverOkHttp {
     }
 
     /**
-     * Sets how long an address that just answered 503 or failed is put last in the host's DNS
-     * answers, so new connections prefer other addresses. Default 10 s; zero turns it off.
+     * Sets whether a 503 from an address DNS still names is retried: after jittered back-off (at
+     * least the server's {@code Retry-After}, if it is no longer than {@link #maxRetryAfter}),
+     * within the attempt limit and the retry budget, on the same connection. Default true: such
+     * a 503 is an overloaded server shedding load, or a balancer between two target groups, and
+     * a retry a moment later usually succeeds, while the budget keeps the extra load to a small
+     * share. False returns it to the caller as it is, as plain OkHttp does.
+     *
+     * <p>A 503 from an address that has left DNS is a cutover, and is retried at once on another
+     * address whatever this says (when the request may be repeated at all).
+     *
+     * @param retryUnavailable false to return such a 503 as it is
+     * @return this builder
+     */
+    public Builder retryUnavailable(boolean retryUnavailable) {
+      this.retryUnavailable = retryUnavailable;
+      return this;
+    }
+
+    /**
+     * Sets how long an address whose new connection was refused or timed out is put last in the
+     * host's DNS answers, so new connections try other addresses first. Default 10 s; zero turns
+     * it off. A 503 or a broken keep-alive connection does not count: the address still works.
      *
      * @param quarantine zero or positive
      * @return this builder
@@ -337,7 +363,7 @@ public final class CutoverOkHttp {
       CutoverResolver chosen = resolver != null ? resolver : CutoverResolver.builder().build();
       RetrySettings retry = new RetrySettings(maxAttempts, initialBackoff, maxBackoff,
           maxRetryAfter, retryBudgetRatio, minRetriesPerSecond, retryNonIdempotent,
-          idempotencyKeyHeader);
+          idempotencyKeyHeader, retryUnavailable);
       DrainSettings drain = new DrainSettings(drainMode, addressQuarantine, maxConnectionAge);
       return ClientWiring.wrap(existing, chosen,
           new WrapSettings(retry, drain, listeners, ticker, wallClock, sleeper));

@@ -21,8 +21,14 @@ import okhttp3.Route;
 
 /**
  * Follows every connection the wrapped client uses and retires the ones that should take no new
- * requests: those whose address left the host's DNS answer, and those that just failed (503,
- * reset). Learns of connections from the call event listener, of DNS changes from the resolver.
+ * requests: those whose address is no longer one of the host's (see {@link CutoverResolver}), and
+ * those past their maximum age. Learns of connections from the call event listener, of DNS
+ * changes from the resolver.
+ *
+ * <p>A 503 or a broken exchange retires nothing by itself: a healthy server sheds load with 503s,
+ * and keep-alive connections break. Each is reported to the resolver as a failure of its address
+ * and makes it ask DNS again (rate-limited); only if DNS no longer names the address do its
+ * connections go, through the change event like any other removal.
  *
  * <p>Connections through a proxy are not tracked: their socket goes to the proxy, which resolves
  * the target itself.
@@ -139,38 +145,52 @@ final class ConnectionTracker implements ResolverListener {
     purge();
   }
 
-  /** A 503 on this connection: retire it, put its address last, and ask DNS again. */
+  /**
+   * A 503 on this connection. Not a cutover by itself: the retry interceptor decides, once DNS
+   * has answered, whether the address left (see {@link #addressLeft}).
+   */
   void unavailable(Call call, TrackedConnection tracked) {
-    retire(tracked, RetireReason.UNAVAILABLE, "it answered 503");
-    suspect(tracked.host, tracked.address);
     failedAttempts.put(call, tracked);
+    askDns(tracked.host, tracked.address);
   }
 
   /**
-   * The exchange broke (reset, unexpected end of stream). Unlike a 503, which one backend may
-   * send while others behind the address are fine, a broken connection usually means the address
-   * itself is going away: its other connections to this host are retired too, so the retry does
-   * not land on one of them.
+   * The exchange broke (reset, unexpected end of stream) after the request may have been sent.
+   * On a connection that had carried exchanges before, that is most often a keep-alive the server
+   * closed (see {@link BenignFailures}) and asks nothing of DNS.
    */
   void exchangeFailed(Call call, TrackedConnection tracked, IOException failure) {
-    retire(tracked, RetireReason.CONNECTION_FAILED, "it failed: " + failure);
-    retireAllTo(tracked.host, tracked.address, "another connection to its address failed");
-    suspect(tracked.host, tracked.address);
-    failedAttempts.put(call, tracked);
-  }
-
-  /** A new connection to this address could not be made: the same goes for the others. */
-  void connectFailed(String host, InetAddress address) {
-    retireAllTo(host, address, "a new connection to its address failed");
-    suspect(host, address);
-  }
-
-  private void retireAllTo(String host, InetAddress address, String reason) {
-    for (TrackedConnection other : connections.values()) {
-      if (other.host.equals(host) && other.address.equals(address) && !other.isClosed()) {
-        retire(other, RetireReason.CONNECTION_FAILED, reason);
-      }
+    if (call.isCanceled()) {
+      return;
     }
+    failedAttempts.put(call, tracked);
+    if (!BenignFailures.isOnReusedConnection(call, tracked)) {
+      askDns(tracked.host, tracked.address);
+    }
+  }
+
+  /**
+   * A new connection to this address was refused or timed out: it goes last in the host's
+   * answers for a while, so new connections try the others first, and DNS is asked whether it
+   * left. A connect that OkHttp ended itself (a cancel, the loser of a fast-fallback race) is no
+   * evidence at all.
+   */
+  void connectFailed(Call call, String host, InetAddress address, IOException failure) {
+    if (BenignFailures.isLocallyEndedConnect(call, failure)) {
+      return;
+    }
+    quarantine.add(host, address);
+    listeners.fire(l -> l.addressQuarantined(host, address));
+    askDns(host, address);
+  }
+
+  /**
+   * Whether the address this connection goes to is no longer one of the host's, as far as the
+   * resolver knows now. Unknown (nothing cached) counts as not left.
+   */
+  boolean addressLeft(TrackedConnection tracked) {
+    List<InetAddress> members = resolver.cachedAddresses(tracked.host);
+    return !members.isEmpty() && !members.contains(tracked.address);
   }
 
   TrackedConnection takeFailedAttempt(Call call) {
@@ -183,10 +203,17 @@ final class ConnectionTracker implements ResolverListener {
     }
   }
 
-  private void suspect(String host, InetAddress address) {
-    quarantine.add(host, address);
-    listeners.fire(l -> l.addressQuarantined(host, address));
-    resolver.refresh(host); // rate-limited per host by the resolver
+  /**
+   * Reports the failure to the resolver (which removes the address only if DNS stopped naming
+   * it) and asks DNS again, rate-limited per host by the resolver.
+   */
+  private void askDns(String host, InetAddress address) {
+    try {
+      resolver.reportFailure(host, address);
+      resolver.refresh(host);
+    } catch (IllegalStateException closed) {
+      // The resolver was closed: there is no DNS to ask; the call fails or succeeds on its own.
+    }
   }
 
   /** Whether a DNS change or age may retire this connection (see OkHttpCompat). */

@@ -49,7 +49,7 @@ final class CutoverEventListener extends EventListener {
     delegate.connectFailed(call, inetSocketAddress, proxy, protocol, ioe);
     InetAddress address = inetSocketAddress.getAddress();
     if (proxy.type() == Proxy.Type.DIRECT && address != null) {
-      tracker.connectFailed(call.request().url().host(), address);
+      tracker.connectFailed(call, call.request().url().host(), address, ioe);
     }
   }
 

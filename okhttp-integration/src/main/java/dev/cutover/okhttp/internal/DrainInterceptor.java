@@ -8,7 +8,8 @@ import okhttp3.Response;
 /**
  * The network interceptor: runs once per attempt, on the connection that carries it. Refuses a
  * connection Cutover already closed, marks requests on retired connections (public-API mode), and
- * reports 503s and broken exchanges to the tracker. Added last, so what it sets reaches the wire.
+ * reports 503s and broken exchanges to the tracker, which asks DNS whether they mean anything.
+ * Added last, so what it sets reaches the wire.
  */
 final class DrainInterceptor implements Interceptor {
   private final ConnectionTracker tracker;
@@ -47,8 +48,11 @@ final class DrainInterceptor implements Interceptor {
       }
       throw e;
     }
-    if (tracked != null && RetryPolicy.isUnavailable(response)) {
-      tracker.unavailable(chain.call(), tracked);
+    if (tracked != null) {
+      tracked.exchangeCompleted();
+      if (RetryPolicy.isUnavailable(response)) {
+        tracker.unavailable(chain.call(), tracked);
+      }
     }
     return response;
   }

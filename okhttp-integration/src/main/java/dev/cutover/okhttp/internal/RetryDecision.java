@@ -8,7 +8,8 @@ sealed interface RetryDecision {
   /**
    * Send the request again after waiting.
    *
-   * @param delayNanos how long to wait first
+   * @param delayNanos how long to wait first; zero when the attempt's address has left DNS, as
+   *     the retry goes elsewhere
    * @param reason what kind of failure is being retried
    */
   record Retry(long delayNanos, RetryReason reason) implements RetryDecision {}
@@ -32,6 +33,8 @@ sealed interface RetryDecision {
     BODY_NOT_REPLAYABLE,
     /** The server may have processed the request, and it may not be processed twice. */
     NOT_IDEMPOTENT,
+    /** A 503 from an address DNS still names, and retryUnavailable is off: not a cutover. */
+    STILL_IN_DNS,
     /** The server asked for a longer wait than maxRetryAfter: its answer stands. */
     RETRY_AFTER_TOO_LONG,
     /** The wait would run past the call's time-out. */

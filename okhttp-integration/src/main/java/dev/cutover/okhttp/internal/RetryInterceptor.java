@@ -9,6 +9,7 @@ import dev.cutover.okhttp.internal.RetryDecision.StopReason;
 import dev.cutover.okhttp.internal.RetryPolicy.Attempt;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -19,10 +20,13 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * The application interceptor: retries a call whose attempt met a cutover signal (a 503, a
- * refused or reset connection) on a fresh connection, when the {@link RetryPolicy} says so.
- * This class carries the decision out: it closes what the failed attempt leaves behind, waits,
- * logs and tells the listeners.
+ * The application interceptor: retries a call whose attempt failed (a 503, a refused or reset
+ * connection), when the {@link RetryPolicy} says so. Before deciding, it gives the DNS query the
+ * failure triggered a short, bounded moment to answer, because the answer decides what the
+ * failure was: a cutover (the address left DNS: retry at once, on a fresh connection to another
+ * address) or the server's own (retry after back-off, the connection kept). This class carries
+ * the decision out: it closes what the failed attempt leaves behind, waits, logs and tells the
+ * listeners.
  *
  * <p>It sits after the user's application interceptors, so those still run once per call, and
  * before OkHttp's own retry logic, so every attempt goes through the user's network interceptors
@@ -30,7 +34,14 @@ import okhttp3.Response;
  */
 final class RetryInterceptor implements Interceptor {
   private static final System.Logger LOG = System.getLogger("dev.cutover.okhttp");
-  private static final long REFRESH_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /**
+   * The longest an attempt waits for the DNS answer its failure asked for. A query in flight is
+   * normally answered within milliseconds; past this the decision is made on what is known. A
+   * rate-limited refresh (one per host per minTtl) is not waited for at all.
+   */
+  private static final long EVIDENCE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  /** How often a wait for DNS looks whether the call was canceled. */
+  private static final long CANCEL_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private static final long BUDGET_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final RetryPolicy policy;
@@ -69,8 +80,13 @@ final class RetryInterceptor implements Interceptor {
         finished(request, firstReason, attempt - 1, true);
         return response;
       }
+      boolean addressLeft = false;
+      if (!call.isCanceled() && attempt < policy.settings().maxAttempts()
+          && policy.mayRetry(request, failure)) {
+        addressLeft = awaitDnsEvidence(call, request.url().host(), failedOn, started);
+      }
       RetryDecision decision = policy.decide(new Attempt(request, attempt, response, failure,
-          started, call.timeout().timeoutNanos(), call.isCanceled()));
+          started, call.timeout().timeoutNanos(), call.isCanceled(), addressLeft));
       if (decision instanceof Stop stop) {
         if (stop.reason() == StopReason.BUDGET_EXHAUSTED) {
           budgetExhausted(request);
@@ -88,15 +104,19 @@ final class RetryInterceptor implements Interceptor {
       if (response != null) {
         response.close();
       }
-      if (failedOn != null) {
-        // HTTP/1.1: the call would otherwise reuse its own connection for the retry.
+      if (addressLeft && failedOn != null) {
+        // HTTP/1.1: the call would otherwise reuse its own connection, to the address that left,
+        // for the retry. The call holds it alone until the call ends (OkHttp releases a call's
+        // connection only then), so closing it here touches no other call.
         failedOn.closeExclusive();
       }
-      LOG.log(Level.DEBUG, "{0} {1}: {2}, attempt {3} of {4} in {5} ms", request.method(),
-          request.url().host(), response != null ? "503" : String.valueOf(failure), attempt + 1,
+      LOG.log(Level.DEBUG, "{0} {1}: {2}{3}, attempt {4} of {5} in {6} ms", request.method(),
+          request.url().host(), response != null ? "503" : String.valueOf(failure),
+          addressLeft ? " from an address that left DNS" : "", attempt + 1,
           policy.settings().maxAttempts(), TimeUnit.NANOSECONDS.toMillis(retry.delayNanos()));
-      awaitRefresh(request.url().host());
-      sleeper.sleep(retry.delayNanos(), call);
+      if (retry.delayNanos() > 0) {
+        sleeper.sleep(retry.delayNanos(), call);
+      }
     }
   }
 
@@ -122,16 +142,38 @@ final class RetryInterceptor implements Interceptor {
   }
 
   /**
-   * Gives the re-resolution the failure triggered a moment to land, so the retry's new
-   * connection uses the new addresses rather than the cached old ones.
+   * Waits, within {@link #EVIDENCE_WAIT_NANOS}, the call's time-out and its cancellation, for the
+   * DNS query the failure asked for (the same one: the resolver shares a query in flight and
+   * rate-limits new ones), then returns whether the failed attempt's address has left the host.
    */
-  private void awaitRefresh(String host) {
+  private boolean awaitDnsEvidence(Call call, String host, TrackedConnection failedOn,
+      long callStarted) {
+    CompletableFuture<?> answer;
     try {
-      resolver.refresh(host).toCompletableFuture().get(REFRESH_WAIT_NANOS, TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      // DNS trouble is the resolver's to report; the retry goes ahead with what is cached.
+      answer = resolver.refresh(host).toCompletableFuture();
+    } catch (IllegalStateException closed) {
+      return false; // no resolver, no evidence: the server's own failure, as far as anyone knows
     }
+    long budget = EVIDENCE_WAIT_NANOS;
+    long callTimeout = call.timeout().timeoutNanos();
+    if (callTimeout > 0) {
+      budget = Math.min(budget, callTimeout - (ticker.read() - callStarted));
+    }
+    long deadline = System.nanoTime() + budget;
+    while (!answer.isDone() && !call.isCanceled()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      try {
+        answer.get(Math.min(left, CANCEL_CHECK_NANOS), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (ExecutionException | TimeoutException e) {
+        // A failed query is the resolver's to report; a slow one is given up on at the deadline.
+      }
+    }
+    return failedOn != null && tracker.addressLeft(failedOn);
   }
 }

@@ -16,9 +16,15 @@ import okhttp3.Response;
 /**
  * Decides whether a failed attempt (a 503 or an exception) is retried and after how long: within
  * the attempt limit, the call's time-out and the retry budget, only when the request is safe to
- * send again, with jittered exponential back-off and the server's {@code Retry-After}. Decides
- * only: the {@link RetryInterceptor} logs, notifies and waits. Its one side effect is the budget
- * it draws from, taken last, only for a retry that will happen. Thread-safe.
+ * send again.
+ *
+ * <p>What DNS says decides how: when the attempt's address has left the host (a cutover), the
+ * retry goes at once, to another address; when DNS still names it, the failure is the server's
+ * own (load shedding, a restart) and the retry waits a jittered exponential back-off and the
+ * server's {@code Retry-After}, or, for a 503 with {@code retryUnavailable} off, does not happen.
+ *
+ * <p>Decides only: the {@link RetryInterceptor} logs, notifies and waits. Its one side effect is
+ * the budget it draws from, taken last, only for a retry that will happen. Thread-safe.
  */
 final class RetryPolicy {
   /** Back-off jitter from the calling thread's own generator. */
@@ -34,9 +40,10 @@ final class RetryPolicy {
    * @param callStartedNanos ticker time the call started
    * @param callTimeoutNanos the call's time-out; zero for none
    * @param canceled whether the call is canceled
+   * @param addressLeft whether DNS no longer names the address the attempt went to
    */
   record Attempt(Request request, int number, Response response, IOException failure,
-      long callStartedNanos, long callTimeoutNanos, boolean canceled) {}
+      long callStartedNanos, long callTimeoutNanos, boolean canceled, boolean addressLeft) {}
 
   private final RetrySettings settings;
   private final ReplayPolicy replay;
@@ -64,9 +71,25 @@ final class RetryPolicy {
     budget.recordRequest();
   }
 
-  /** Whether this response is a cutover signal worth a retry, rather than the call's answer. */
+  /** Whether this response may be worth a retry, rather than the call's answer. */
   static boolean isUnavailable(Response response) {
     return response.code() == 503;
+  }
+
+  /**
+   * Whether a retry is possible at all for this outcome, whatever DNS says and before any budget
+   * is spent: so that nobody waits for DNS evidence about a request that will not be retried.
+   */
+  boolean mayRetry(Request request, IOException failure) {
+    if (!ReplayPolicy.bodyIsReplayable(request)) {
+      return false;
+    }
+    if (failure == null) {
+      return replay.mayRepeat(request);
+    }
+    ReplayPolicy.Reach reach = ReplayPolicy.reach(failure);
+    return reach == ReplayPolicy.Reach.NOT_SENT
+        || (reach == ReplayPolicy.Reach.MAYBE_SENT && replay.mayRepeat(request));
   }
 
   RetryDecision decide(Attempt attempt) {
@@ -99,17 +122,24 @@ final class RetryPolicy {
       if (!replay.mayRepeat(request)) {
         return new Stop(StopReason.NOT_IDEMPOTENT);
       }
-      Duration retryAfter =
-          RetryAfter.parse(attempt.response().header("Retry-After"), wallClock);
-      if (retryAfter != null) {
-        if (retryAfter.compareTo(settings.maxRetryAfter()) > 0) {
-          return new Stop(StopReason.RETRY_AFTER_TOO_LONG);
+      if (!attempt.addressLeft()) {
+        if (!settings.retryUnavailable()) {
+          return new Stop(StopReason.STILL_IN_DNS);
         }
-        minimum = retryAfter.toNanos();
+        // The server's own answer: its Retry-After counts. From an address that left DNS it
+        // does not, as the retry goes elsewhere.
+        Duration retryAfter =
+            RetryAfter.parse(attempt.response().header("Retry-After"), wallClock);
+        if (retryAfter != null) {
+          if (retryAfter.compareTo(settings.maxRetryAfter()) > 0) {
+            return new Stop(StopReason.RETRY_AFTER_TOO_LONG);
+          }
+          minimum = retryAfter.toNanos();
+        }
       }
       reason = RetryReason.STATUS_503;
     }
-    long delay = Math.max(minimum, backoffNanos(attempt.number()));
+    long delay = attempt.addressLeft() ? 0 : Math.max(minimum, backoffNanos(attempt.number()));
     long timeout = attempt.callTimeoutNanos();
     if (timeout > 0 && ticker.read() - attempt.callStartedNanos() + delay >= timeout) {
       return new Stop(StopReason.CALL_TIMEOUT);

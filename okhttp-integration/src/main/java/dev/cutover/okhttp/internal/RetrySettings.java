@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param minRetriesPerSecond retries per second allowed whatever the traffic
  * @param retryNonIdempotent whether non-idempotent methods may be retried after being sent
  * @param idempotencyKeyHeader the header that makes a POST or PATCH safe to retry
+ * @param retryUnavailable whether a 503 from an address DNS still names is retried
  */
 public record RetrySettings(
     int maxAttempts,
@@ -23,4 +24,5 @@ public record RetrySettings(
     double retryBudgetRatio,
     int minRetriesPerSecond,
     boolean retryNonIdempotent,
-    String idempotencyKeyHeader) {}
+    String idempotencyKeyHeader,
+    boolean retryUnavailable) {}

@@ -26,6 +26,8 @@ final class TrackedConnection {
   /** When this connection must stop taking requests (ticker time); Long.MAX_VALUE = never. */
   final long expiresAt;
   private final AtomicInteger inUse = new AtomicInteger();
+  /** Exchanges that got a response on this connection; a hint only, so not exact under races. */
+  private volatile int completedExchanges;
   private volatile String retiredBecause;
   private volatile CutoverListener.RetireReason retireReason;
   private volatile long retiredAt;
@@ -119,6 +121,14 @@ final class TrackedConnection {
       retiredBecause = detail;
       return true;
     }
+  }
+
+  void exchangeCompleted() {
+    completedExchanges++; // racy on HTTP/2, harmlessly: only "none yet" versus "some" matters
+  }
+
+  int completedExchanges() {
+    return completedExchanges;
   }
 
   CutoverListener.RetireReason retireReason() {

@@ -43,9 +43,12 @@ class RetryPolicyTest {
 
   private final FakeTicker ticker = new FakeTicker();
 
+  private boolean retryUnavailable = true;
+
   private RetryPolicy policy(int maxAttempts, RetryBudget budget) {
     RetrySettings settings = new RetrySettings(maxAttempts, Duration.ofMillis(100),
-        Duration.ofMillis(250), Duration.ofSeconds(5), 0.2, 10, false, "Idempotency-Key");
+        Duration.ofMillis(250), Duration.ofSeconds(5), 0.2, 10, false, "Idempotency-Key",
+        retryUnavailable);
     return new RetryPolicy(settings, budget, ticker::read, WALL, CEILING);
   }
 
@@ -68,7 +71,7 @@ class RetryPolicyTest {
   @Test
   void theJitterIsFullBelowTheCeiling() {
     RetrySettings settings = new RetrySettings(3, Duration.ofMillis(100), Duration.ofSeconds(2),
-        Duration.ofSeconds(5), 0.2, 10, false, "Idempotency-Key");
+        Duration.ofSeconds(5), 0.2, 10, false, "Idempotency-Key", true);
     RetryPolicy lowest = new RetryPolicy(settings, new RetryBudget(ticker::read, 0.2, 10),
         ticker::read, WALL, () -> 0L);
     assertEquals(0, lowest.backoffNanos(1));
@@ -86,7 +89,8 @@ class RetryPolicyTest {
     assertEquals(new Stop(StopReason.LAST_ATTEMPT),
         policy.decide(unavailable(Requests.get(), 4, null)));
     Request get = Requests.get();
-    Attempt canceled = new Attempt(get, 1, Requests.status(get, 503, null), null, 0, 0, true);
+    Attempt canceled = new Attempt(get, 1, Requests.status(get, 503, null), null, 0, 0, true,
+        false);
     assertEquals(new Stop(StopReason.CANCELED), policy.decide(canceled));
   }
 
@@ -143,11 +147,13 @@ class RetryPolicyTest {
     Request get = Requests.get();
     long timeout = Duration.ofSeconds(1).toNanos();
     ticker.advance(Duration.ofMillis(899));
-    Attempt early = new Attempt(get, 1, Requests.status(get, 503, null), null, 0, timeout, false);
+    Attempt early = new Attempt(get, 1, Requests.status(get, 503, null), null, 0, timeout,
+        false, false);
     assertEquals(new Retry(100 * MS, RetryReason.STATUS_503), policy.decide(early));
     ticker.advance(Duration.ofMillis(1));
     assertEquals(new Stop(StopReason.CALL_TIMEOUT), policy.decide(early), "900 + 100 ms >= 1 s");
-    Attempt noTimeout = new Attempt(get, 1, Requests.status(get, 503, null), null, 0, 0, false);
+    Attempt noTimeout =
+        new Attempt(get, 1, Requests.status(get, 503, null), null, 0, 0, false, false);
     assertEquals(new Retry(100 * MS, RetryReason.STATUS_503), policy.decide(noTimeout));
   }
 
@@ -167,6 +173,44 @@ class RetryPolicyTest {
   }
 
   @Test
+  void a503FromAnAddressThatLeftDnsIsRetriedAtOnceWhateverItsRetryAfter() {
+    RetryPolicy policy = policy();
+    Request get = Requests.get();
+    assertEquals(new Retry(0, RetryReason.STATUS_503),
+        policy.decide(unavailableFromAnAddressThatLeft(get, 1, null)));
+    assertEquals(new Retry(0, RetryReason.STATUS_503),
+        policy.decide(unavailableFromAnAddressThatLeft(get, 1, "60")),
+        "the old server's Retry-After does not bind the retry to the new one");
+    assertEquals(new Stop(StopReason.NOT_IDEMPOTENT),
+        policy.decide(unavailableFromAnAddressThatLeft(Requests.post(), 1, null)),
+        "a cutover does not make a POST safe to repeat");
+  }
+
+  @Test
+  void with503RetriesOffA503FromAnAddressDnsStillNamesIsReturned() {
+    retryUnavailable = false;
+    RetryPolicy policy = policy();
+    Request get = Requests.get();
+    assertEquals(new Stop(StopReason.STILL_IN_DNS), policy.decide(unavailable(get, 1, null)));
+    assertEquals(new Retry(0, RetryReason.STATUS_503),
+        policy.decide(unavailableFromAnAddressThatLeft(get, 1, null)), "a cutover still is");
+    assertEquals(new Retry(100 * MS, RetryReason.CONNECTION_FAILURE),
+        policy.decide(failed(get, 1, new SocketException("Connection reset"))),
+        "broken connections are not 503s");
+  }
+
+  @Test
+  void retryIsPossibleOnlyForReplayableRequestsAndRetryableFailures() {
+    RetryPolicy policy = policy();
+    assertTrue(policy.mayRetry(Requests.get(), null));
+    assertFalse(policy.mayRetry(Requests.post(), null));
+    assertTrue(policy.mayRetry(Requests.post(), new ConnectException("refused")));
+    assertFalse(policy.mayRetry(Requests.post(), new SocketException("Connection reset")));
+    assertFalse(policy.mayRetry(Requests.get(), new SocketTimeoutException("timeout")));
+    assertFalse(policy.mayRetry(Requests.withBody("PUT", new OneShotBody("once")), null));
+  }
+
+  @Test
   void onlyA503IsACutoverSignal() {
     Request get = Requests.get();
     assertTrue(RetryPolicy.isUnavailable(Requests.status(get, 503, null)));
@@ -178,10 +222,16 @@ class RetryPolicyTest {
 
   private static Attempt unavailable(Request request, int number, String retryAfter) {
     return new Attempt(request, number, Requests.status(request, 503, retryAfter), null, 0, 0,
-        false);
+        false, false);
+  }
+
+  private static Attempt unavailableFromAnAddressThatLeft(Request request, int number,
+      String retryAfter) {
+    return new Attempt(request, number, Requests.status(request, 503, retryAfter), null, 0, 0,
+        false, true);
   }
 
   private static Attempt failed(Request request, int number, IOException failure) {
-    return new Attempt(request, number, null, failure, 0, 0, false);
+    return new Attempt(request, number, null, failure, 0, 0, false, false);
   }
 }
