@@ -189,10 +189,7 @@ public final class CutoverRun {
      * @throws IllegalArgumentException if {@code ttl} is null or negative
      */
     public Builder ttl(Duration ttl) {
-      if (ttl == null || ttl.isNegative()) {
-        throw new IllegalArgumentException("ttl must be zero or more, got " + ttl);
-      }
-      this.ttl = ttl;
+      this.ttl = Checks.nonNegative("ttl", ttl);
       return this;
     }
 
@@ -204,10 +201,7 @@ public final class CutoverRun {
      * @throws IllegalArgumentException if {@code callers} is less than 1
      */
     public Builder callers(int callers) {
-      if (callers < 1) {
-        throw new IllegalArgumentException("callers must be 1 or more, got " + callers);
-      }
-      this.callers = callers;
+      this.callers = Checks.atLeastOne("callers", callers);
       return this;
     }
 
@@ -220,10 +214,7 @@ public final class CutoverRun {
      * @throws IllegalArgumentException if {@code thinkTime} is null or negative
      */
     public Builder thinkTime(Duration thinkTime) {
-      if (thinkTime == null || thinkTime.isNegative()) {
-        throw new IllegalArgumentException("thinkTime must be zero or more, got " + thinkTime);
-      }
-      this.thinkTime = thinkTime;
+      this.thinkTime = Checks.nonNegative("thinkTime", thinkTime);
       return this;
     }
 
@@ -235,11 +226,8 @@ public final class CutoverRun {
      * @throws IllegalArgumentException if {@code maxRequestsPerCaller} is less than 1
      */
     public Builder maxRequestsPerCaller(int maxRequestsPerCaller) {
-      if (maxRequestsPerCaller < 1) {
-        throw new IllegalArgumentException(
-            "maxRequestsPerCaller must be 1 or more, got " + maxRequestsPerCaller);
-      }
-      this.maxRequestsPerCaller = maxRequestsPerCaller;
+      this.maxRequestsPerCaller =
+          Checks.atLeastOne("maxRequestsPerCaller", maxRequestsPerCaller);
       return this;
     }
 

@@ -183,10 +183,7 @@ public final class Load implements AutoCloseable {
      * @throws IllegalArgumentException if {@code callers} is less than 1
      */
     public Builder callers(int callers) {
-      if (callers < 1) {
-        throw new IllegalArgumentException("callers must be 1 or more, got " + callers);
-      }
-      this.callers = callers;
+      this.callers = Checks.atLeastOne("callers", callers);
       return this;
     }
 
@@ -198,7 +195,7 @@ public final class Load implements AutoCloseable {
      * @throws IllegalArgumentException if {@code thinkTime} is null or negative
      */
     public Builder thinkTime(Duration thinkTime) {
-      this.thinkTime = nonNegative("thinkTime", thinkTime);
+      this.thinkTime = Checks.nonNegative("thinkTime", thinkTime);
       return this;
     }
 
@@ -211,7 +208,7 @@ public final class Load implements AutoCloseable {
      * @throws IllegalArgumentException if {@code duration} is null, zero or negative
      */
     public Builder duration(Duration duration) {
-      if (nonNegative("duration", duration).isZero()) {
+      if (Checks.nonNegative("duration", duration).isZero()) {
         throw new IllegalArgumentException("duration must be more than zero, got " + duration);
       }
       this.duration = duration;
@@ -226,11 +223,8 @@ public final class Load implements AutoCloseable {
      * @throws IllegalArgumentException if {@code maxRequestsPerCaller} is less than 1
      */
     public Builder maxRequestsPerCaller(int maxRequestsPerCaller) {
-      if (maxRequestsPerCaller < 1) {
-        throw new IllegalArgumentException(
-            "maxRequestsPerCaller must be 1 or more, got " + maxRequestsPerCaller);
-      }
-      this.maxRequestsPerCaller = maxRequestsPerCaller;
+      this.maxRequestsPerCaller =
+          Checks.atLeastOne("maxRequestsPerCaller", maxRequestsPerCaller);
       return this;
     }
 
@@ -273,13 +267,6 @@ public final class Load implements AutoCloseable {
       Load load = new Load(this);
       load.startCallers();
       return load;
-    }
-
-    private static Duration nonNegative(String name, Duration value) {
-      if (value == null || value.isNegative()) {
-        throw new IllegalArgumentException(name + " must be zero or more, got " + value);
-      }
-      return value;
     }
   }
 
@@ -509,7 +496,7 @@ public final class Load implements AutoCloseable {
    * @throws IllegalArgumentException if {@code grace} is null or negative
    */
   public boolean awaitEnd(Duration grace) throws InterruptedException {
-    Builder.nonNegative("grace", grace);
+    Checks.nonNegative("grace", grace);
     long deadline = startNanos + durationNanos + grace.toNanos();
     for (Caller caller : callers) {
       long left = deadline - System.nanoTime();
