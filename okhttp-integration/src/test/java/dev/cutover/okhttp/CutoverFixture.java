@@ -6,9 +6,12 @@ import dev.cutover.okhttp.internal.OkHttpCompat;
 import dev.cutover.testkit.BackendServer;
 import dev.cutover.testkit.EmbeddedDnsServer;
 import dev.cutover.testkit.FakeTicker;
+import dev.cutover.testkit.Load;
 import dev.cutover.testkit.Poll;
 import dev.cutover.testkit.TestCertificates;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -120,6 +123,17 @@ final class CutoverFixture implements AutoCloseable {
 
   static String body(Response response) throws IOException {
     return response.body().string();
+  }
+
+  /** The load's first failure with its stack trace, for a failing assertion's message. */
+  static String firstFailure(Load load) {
+    Throwable first = load.firstFailure();
+    if (first == null) {
+      return "";
+    }
+    StringWriter trace = new StringWriter();
+    first.printStackTrace(new PrintWriter(trace));
+    return "; the first failure: " + trace;
   }
 
   static void await(Duration timeout, String what, BooleanSupplier condition) {

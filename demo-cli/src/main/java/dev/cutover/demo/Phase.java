@@ -1,4 +1,4 @@
-package dev.cutover.samples;
+package dev.cutover.demo;
 
 /** The scripted steps of one cutover, in order. */
 enum Phase {

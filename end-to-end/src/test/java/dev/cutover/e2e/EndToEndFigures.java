@@ -1,19 +1,22 @@
-package dev.cutover.samples;
+package dev.cutover.e2e;
 
-import dev.cutover.samples.EndToEndRun.Attempt;
-import dev.cutover.samples.EndToEndRun.ExecutedStep;
-import dev.cutover.samples.EndToEndRun.Result;
-import dev.cutover.samples.EndToEndScenario.Action;
+import dev.cutover.testkit.CutoverRun.ExecutedStep;
+import dev.cutover.testkit.CutoverRun.Result;
+import dev.cutover.testkit.CutoverScript.Action;
+import dev.cutover.testkit.Load.Attempt;
+import dev.cutover.testkit.Load.Exchange;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The figures the end-to-end suite asserts and reports, computed once from a run's records so
- * that the assertions and the report can never disagree.
+ * that the assertions and the report can never disagree. Times are microseconds from the start
+ * of the load.
  */
 final class EndToEndFigures {
   /**
@@ -42,6 +45,10 @@ final class EndToEndFigures {
       kept.retainAll(after);
       return kept;
     }
+
+    long atMicros() {
+      return micros(step.atNanos());
+    }
   }
 
   /**
@@ -53,24 +60,25 @@ final class EndToEndFigures {
    */
   record Removal(DnsChange change, String server, long untilMicros) {
     long atMicros() {
-      return change.step().atMicros();
+      return change.atMicros();
     }
 
     /** Responses from the removed server to requests sent once the grace period had passed. */
     List<Attempt> late(Result result) {
-      return result.answeredBy(server, atMicros() + GRACE_MICROS, untilMicros);
+      return answeredBy(result, server, atMicros() + GRACE_MICROS, untilMicros);
     }
 
     /** From the publish to the last request the removed server answered; -1 if none. */
     long lastAfterMicros(Result result) {
       long last = -1;
-      for (Attempt attempt : result.answeredBy(server, atMicros(), untilMicros)) {
-        last = Math.max(last, attempt.startMicros() - atMicros());
+      for (Attempt attempt : answeredBy(result, server, atMicros(), untilMicros)) {
+        last = Math.max(last, micros(attempt.sentNanos()) - atMicros());
       }
       return last;
     }
   }
 
+  final EndToEndScenario scenario;
   final Result result;
   final long requests;
   final long failures;
@@ -86,14 +94,15 @@ final class EndToEndFigures {
   /** Connections the client held open to each server that went away, as it went, summed. */
   final int openWhenGone;
 
-  EndToEndFigures(Result result) {
+  EndToEndFigures(EndToEndScenario scenario, Result result) {
+    this.scenario = scenario;
     this.result = result;
-    this.requests = result.calls().size();
+    this.requests = result.exchanges().size();
     this.failures = result.failures();
-    this.http503 = result.calls().stream().filter(c -> c.status() == 503).count();
-    this.exceptions = result.calls().stream().filter(c -> c.error() != null).count();
+    this.http503 = result.exchanges().stream().filter(e -> e.status() == 503).count();
+    this.exceptions = result.exchanges().stream().filter(e -> e.failure() != null).count();
     this.retries = result.retries();
-    this.changes = changes(result);
+    this.changes = changes(scenario, result);
     this.removals = removals(changes);
     long late = 0;
     long last = -1;
@@ -124,9 +133,27 @@ final class EndToEndFigures {
     return kept;
   }
 
-  private static List<DnsChange> changes(Result result) {
+  /**
+   * Responses, retried ones included, that {@code server} sent to requests that went out in
+   * {@code [fromMicros, untilMicros)}.
+   */
+  static List<Attempt> answeredBy(Result result, String server, long fromMicros,
+      long untilMicros) {
+    List<Attempt> found = new ArrayList<>();
+    for (Exchange exchange : result.exchanges()) {
+      for (Attempt attempt : exchange.attempts()) {
+        long sent = micros(attempt.sentNanos());
+        if (server.equals(attempt.backend()) && sent >= fromMicros && sent < untilMicros) {
+          found.add(attempt);
+        }
+      }
+    }
+    return found;
+  }
+
+  private static List<DnsChange> changes(EndToEndScenario scenario, Result result) {
     List<DnsChange> changes = new ArrayList<>();
-    List<String> answer = result.scenario().initialAnswer;
+    List<String> answer = scenario.script.initialAnswer();
     for (ExecutedStep step : result.steps()) {
       if (step.step().action() == Action.DNS) {
         changes.add(new DnsChange(step, answer, step.step().servers()));
@@ -143,7 +170,7 @@ final class EndToEndFigures {
         long until = Long.MAX_VALUE;
         for (int j = i + 1; j < changes.size(); j++) {
           if (changes.get(j).after().contains(server)) {
-            until = changes.get(j).step().atMicros();
+            until = changes.get(j).atMicros();
             break;
           }
         }
@@ -151,6 +178,11 @@ final class EndToEndFigures {
       }
     }
     return removals;
+  }
+
+  /** Nanoseconds from the start of the load as whole microseconds, as every figure counts. */
+  static long micros(long nanos) {
+    return TimeUnit.NANOSECONDS.toMicros(nanos);
   }
 
   /** Microseconds as whole milliseconds, the one rounding every report uses; "none" if -1. */

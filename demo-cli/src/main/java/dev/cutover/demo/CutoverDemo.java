@@ -1,11 +1,12 @@
-package dev.cutover.samples;
+package dev.cutover.demo;
 
 import dev.cutover.AddressChange;
 import dev.cutover.CutoverResolver;
 import dev.cutover.ResolverListener;
+import dev.cutover.demo.RunResult.Outcome;
 import dev.cutover.okhttp.CutoverOkHttp;
-import dev.cutover.samples.CutoverScenario.ClientKind;
-import dev.cutover.samples.RunResult.Outcome;
+import dev.cutover.testkit.ClientKind;
+import dev.cutover.testkit.Load;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -27,7 +28,6 @@ import java.util.logging.SimpleFormatter;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
 
 /**
  * A live blue-green cutover on this machine, played twice: first against a plain
@@ -45,7 +45,6 @@ import okhttp3.Response;
  */
 public final class CutoverDemo {
   private static final Duration TTL = Duration.ofSeconds(2);
-  private static final Duration JVM_CACHE = Duration.ofSeconds(30);
   private static final String REPORT_DIR_PROPERTY = "cutover.demo.reportDir";
   /** Held here because JUL keeps loggers only weakly, and would drop the handler with one. */
   private static final Logger LIBRARY_LOG = Logger.getLogger("dev.cutover");
@@ -115,14 +114,14 @@ public final class CutoverDemo {
     out.println("Phases: " + phaseList() + ", " + options.phaseDuration.toMillis()
         + " ms each.");
     CutoverScenario scenario = new CutoverScenario(new CutoverScenario.Settings(
-        options.phaseDuration, options.callers, options.thinkTime, options.http2, TTL, JVM_CACHE,
+        options.phaseDuration, options.callers, options.thinkTime, options.http2, TTL,
         loopback, out));
     List<RunResult> results = new ArrayList<>();
-    for (ClientKind kind : ClientKind.values()) {
+    for (ClientKind kind : List.of(ClientKind.PLAIN, ClientKind.WRAPPED)) {
       out.println();
       out.println(kind == ClientKind.PLAIN
-          ? "Run 1: plain OkHttpClient, DNS answers cached for " + JVM_CACHE.toSeconds()
-              + " s like the JVM's"
+          ? "Run 1: plain OkHttpClient, DNS answers cached for "
+              + ClientKind.PLAIN.jvmCacheTtl().toSeconds() + " s like the JVM's"
           : "Run 2: the same client, CutoverOkHttp.wrap(plainClient, resolver)");
       results.add(scenario.run(kind));
     }
@@ -174,7 +173,7 @@ public final class CutoverDemo {
     if (options.reportDir != null) {
       return Path.of(options.reportDir);
     }
-    // Set by the samples pom, so the report lands in samples/target wherever Maven started.
+    // Set by the demo's pom, so the report lands in demo-cli/target wherever Maven started.
     return Path.of(System.getProperty(REPORT_DIR_PROPERTY, "target/cutover-demo"));
   }
 
@@ -288,49 +287,43 @@ public final class CutoverDemo {
           + server.getPort() + " with " + options.callers + " callers for "
           + options.realDuration.toSeconds() + " s");
       Request request = new Request.Builder().url(url).build();
-      List<Thread> callers = new ArrayList<>();
-      long end = System.nanoTime() + options.realDuration.toNanos();
-      for (int i = 0; i < options.callers; i++) {
-        Thread thread = new Thread(() -> {
-          while (System.nanoTime() - end < 0) {
-            String answer;
-            try (Response response = client.newCall(request).execute()) {
-              String backend = response.header("X-Backend");
-              answer = response.header("X-Cutover-Demo-Peer", "?") + " " + response.code()
-                  + (backend == null ? "" : " " + backend);
-            } catch (IOException e) {
-              answer = "error " + e.getClass().getSimpleName();
+      try (Load load = Load.builder(client, request)
+          .callers(options.callers)
+          .thinkTime(options.thinkTime)
+          .duration(options.realDuration)
+          .keepExchanges(false)
+          .onExchange(exchange -> answers.computeIfAbsent(answer(exchange),
+              k -> new LongAdder()).increment())
+          .start()) {
+        long end = load.startNanos() + options.realDuration.toNanos();
+        long start = System.nanoTime();
+        while (System.nanoTime() - end < 0) {
+          TimeUnit.SECONDS.sleep(1);
+          Map<String, Long> second = new TreeMap<>();
+          answers.forEach((answer, count) -> {
+            long n = count.sumThenReset();
+            if (n > 0) {
+              second.put(answer, n);
             }
-            answers.computeIfAbsent(answer, k -> new LongAdder()).increment();
-            try {
-              Thread.sleep(options.thinkTime.toMillis());
-            } catch (InterruptedException e) {
-              return;
-            }
-          }
-        }, "demo-watch-" + i);
-        thread.setDaemon(true);
-        callers.add(thread);
-        thread.start();
-      }
-      long start = System.nanoTime();
-      while (System.nanoTime() - end < 0) {
-        TimeUnit.SECONDS.sleep(1);
-        Map<String, Long> second = new TreeMap<>();
-        answers.forEach((answer, count) -> {
-          long n = count.sumThenReset();
-          if (n > 0) {
-            second.put(answer, n);
-          }
-        });
-        out.printf(Locale.ROOT, "  %3ds  %s%n",
-            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start),
-            second.isEmpty() ? "(no answers)" : second);
-      }
-      for (Thread thread : callers) {
-        thread.join(15_000);
+          });
+          out.printf(Locale.ROOT, "  %3ds  %s%n",
+              TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start),
+              second.isEmpty() ? "(no answers)" : second);
+        }
+        load.awaitEnd(Duration.ofSeconds(15));
       }
       client.connectionPool().evictAll();
     }
+  }
+
+  /** Who answered: the address reached, the status and the server's own name if it gives one. */
+  private static String answer(Load.Exchange exchange) {
+    if (exchange.failure() != null && exchange.code() < 0) {
+      return "error " + exchange.failure().getClass().getSimpleName();
+    }
+    String peer = exchange.header("X-Cutover-Demo-Peer");
+    String backend = exchange.backend();
+    return (peer == null ? "?" : peer) + " " + exchange.code()
+        + (backend == null ? "" : " " + backend);
   }
 }

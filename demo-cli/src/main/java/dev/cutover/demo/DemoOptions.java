@@ -1,4 +1,4 @@
-package dev.cutover.samples;
+package dev.cutover.demo;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,11 +1,15 @@
-package dev.cutover.samples;
+package dev.cutover.e2e;
 
+import dev.cutover.testkit.CutoverScript;
+import dev.cutover.testkit.CutoverScript.Server;
+import dev.cutover.testkit.CutoverScript.Step;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * The cutovers operators actually run, each as a script of timed steps against real BIND 9 and
- * real servers. Times are offsets from the start of the load; the record TTL is {@link #TTL}.
+ * The cutovers operators actually run, each as a {@link CutoverScript} of timed steps against
+ * real BIND 9 and real servers. Times are offsets from the start of the load; the record TTL is
+ * {@link #TTL}.
  *
  * <p>BIND answers a name's addresses in ascending order (see {@code Bind9Server}) and OkHttp
  * connects to the first address it is given, so every script knows which server a new connection
@@ -74,77 +78,11 @@ enum EndToEndScenario {
   /** The TTL of every record; with the resolver's default bounds it is also the effective TTL. */
   static final Duration TTL = Duration.ofSeconds(1);
 
-  /** A server of the scenario: its name (also its {@code X-Backend}) and address. */
-  record Server(String name, String ip) {}
-
-  /** What a step does. */
-  enum Action {
-    DNS,
-    UNAVAILABLE,
-    GONE,
-    DNS_DOWN,
-    DNS_UP
-  }
-
-  /**
-   * One timed step.
-   *
-   * @param atMillis when, from the start of the load
-   * @param action what
-   * @param servers for DNS, the servers the name answers from now on; else the server acted on
-   */
-  record Step(long atMillis, Action action, List<String> servers) {
-    static Step dns(long at, String... servers) {
-      return new Step(at, Action.DNS, List.of(servers));
-    }
-
-    static Step unavailable(long at, String server) {
-      return new Step(at, Action.UNAVAILABLE, List.of(server));
-    }
-
-    static Step gone(long at, String server) {
-      return new Step(at, Action.GONE, List.of(server));
-    }
-
-    static Step dnsDown(long at) {
-      return new Step(at, Action.DNS_DOWN, List.of());
-    }
-
-    static Step dnsUp(long at) {
-      return new Step(at, Action.DNS_UP, List.of());
-    }
-
-    String label() {
-      switch (action) {
-        case DNS:
-          return "DNS " + servers;
-        case UNAVAILABLE:
-          return servers.get(0) + " 503";
-        case GONE:
-          return servers.get(0) + " gone";
-        case DNS_DOWN:
-          return "DNS down";
-        case DNS_UP:
-          return "DNS back";
-        default:
-          throw new AssertionError(action);
-      }
-    }
-  }
-
-  final String description;
-  final List<Server> servers;
-  final List<String> initialAnswer;
-  final Duration duration;
-  final List<Step> steps;
+  final CutoverScript script;
 
   EndToEndScenario(String description, List<Server> servers, List<String> initialAnswer,
       Duration duration, List<Step> steps) {
-    this.description = description;
-    this.servers = servers;
-    this.initialAnswer = initialAnswer;
-    this.duration = duration;
-    this.steps = steps;
+    this.script = new CutoverScript(description, servers, initialAnswer, duration, steps);
   }
 
   private static Server server(String name, String ip) {

@@ -1,4 +1,4 @@
-package dev.cutover.samples;
+package dev.cutover.demo;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,13 +15,18 @@ import java.util.Map;
  * A self-contained HTML page: a summary table, then one inline SVG chart per panel, all on the
  * same scales, so panels (client kinds, scenarios) can be compared at a glance. Used by the demo
  * and by the end-to-end suite.
+ *
+ * <p>Thread-safe: stateless.
  */
-final class HtmlReport {
-  static final String BLUE = "#1f6fd1";
-  static final String GREEN = "#1c9c4a";
-  static final String RED = "#d62728";
+public final class HtmlReport {
+  /** The colour of blue's line. */
+  public static final String BLUE = "#1f6fd1";
+  /** The colour of green's line. */
+  public static final String GREEN = "#1c9c4a";
+  /** The colour of the errors' line. */
+  public static final String RED = "#d62728";
   /** For servers other than blue and green (a balancer's several addresses). */
-  static final List<String> OTHERS = List.of("#9467bd", "#ff7f0e", "#8c564b", "#17becf",
+  public static final List<String> OTHERS = List.of("#9467bd", "#ff7f0e", "#8c564b", "#17becf",
       "#7f7f7f");
 
   private static final int WIDTH = 900;
@@ -31,17 +36,39 @@ final class HtmlReport {
   private static final int TOP = 28;
   private static final int BOTTOM = 30;
 
-  /** One line of a chart: a count per bucket. */
-  record Series(String label, String color, int[] counts) {}
+  /**
+   * One line of a chart: a count per bucket.
+   *
+   * @param label the line's name in the legend
+   * @param color its colour, as CSS
+   * @param counts the count in each bucket, from the start
+   */
+  public record Series(String label, String color, int[] counts) {}
 
-  /** A dashed vertical line with a label: when a step of the script happened. */
-  record Marker(Duration at, String label) {}
+  /**
+   * A dashed vertical line with a label: when a step of the script happened.
+   *
+   * @param at when, from the start
+   * @param label what happened
+   */
+  public record Marker(Duration at, String label) {}
 
-  /** One chart. */
-  record Panel(String title, List<Series> series, List<Marker> markers) {}
+  /**
+   * One chart.
+   *
+   * @param title the chart's heading
+   * @param series its lines
+   * @param markers its vertical markers
+   */
+  public record Panel(String title, List<Series> series, List<Marker> markers) {}
 
-  /** The summary table: a header row, then rows whose first cell names the row. */
-  record Table(List<String> header, List<List<String>> rows) {}
+  /**
+   * The summary table: a header row, then rows whose first cell names the row.
+   *
+   * @param header the header cells
+   * @param rows the rows, each as long as the header
+   */
+  public record Table(List<String> header, List<List<String>> rows) {}
 
   private HtmlReport() {}
 
@@ -54,8 +81,10 @@ final class HtmlReport {
    * @param bucket the time each count covers
    * @param summary the table under the introduction
    * @param panels the charts
+   * @return the file written
+   * @throws IOException if it cannot be written
    */
-  static Path write(Path file, String heading, String intro, Duration bucket, Table summary,
+  public static Path write(Path file, String heading, String intro, Duration bucket, Table summary,
       List<Panel> panels) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
@@ -98,8 +127,13 @@ final class HtmlReport {
     return file;
   }
 
-  /** The same table in Markdown, for reports that are read as text. */
-  static String markdown(Table table) {
+  /**
+   * Writes a table in Markdown, for reports that are read as text.
+   *
+   * @param table the table
+   * @return the Markdown, one line per row
+   */
+  public static String markdown(Table table) {
     StringBuilder md = new StringBuilder();
     md.append("| ").append(String.join(" | ", table.header())).append(" |\n|");
     for (int i = 0; i < table.header().size(); i++) {

@@ -1,18 +1,18 @@
-package dev.cutover.samples;
+package dev.cutover.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.cutover.e2e.EndToEndFigures.micros;
 
-import dev.cutover.samples.EndToEndFigures.DnsChange;
-import dev.cutover.samples.EndToEndFigures.Removal;
-import dev.cutover.samples.EndToEndRun.Attempt;
-import dev.cutover.samples.EndToEndRun.Call;
-import dev.cutover.samples.EndToEndRun.ClientKind;
-import dev.cutover.samples.EndToEndRun.ExecutedStep;
-import dev.cutover.samples.EndToEndRun.Result;
-import dev.cutover.samples.EndToEndScenario.Action;
+import dev.cutover.e2e.EndToEndFigures.DnsChange;
+import dev.cutover.e2e.EndToEndFigures.Removal;
 import dev.cutover.testkit.Bind9Server;
+import dev.cutover.testkit.ClientKind;
+import dev.cutover.testkit.CutoverRun.ExecutedStep;
+import dev.cutover.testkit.CutoverRun.Result;
+import dev.cutover.testkit.CutoverScript.Action;
+import dev.cutover.testkit.Load.Attempt;
 import dev.cutover.testkit.TestCertificates;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,7 +65,7 @@ class EndToEndCutoverTest {
     if (!ALL.isEmpty()) {
       List<EndToEndFigures> ordered = new ArrayList<>(ALL);
       ordered.sort((a, b) -> {
-        int byScenario = a.result.scenario().compareTo(b.result.scenario());
+        int byScenario = a.scenario.compareTo(b.scenario);
         if (byScenario != 0) {
           return byScenario;
         }
@@ -87,7 +87,7 @@ class EndToEndCutoverTest {
     EndToEndRun run = new EndToEndRun(bind, certificates);
     List<EndToEndFigures> runs = new ArrayList<>();
     for (ClientKind kind : ClientKind.values()) {
-      runs.add(new EndToEndFigures(run.play(scenario, http2, kind)));
+      runs.add(run.play(scenario, http2, kind));
     }
     ALL.addAll(runs);
     EndToEndReport.writeRuns(REPORTS, runs);
@@ -132,12 +132,12 @@ class EndToEndCutoverTest {
     // Over HTTP/1.1 the resolver's rotation spreads a dozen connections over every address, so
     // some always sit on a kept one. Over HTTP/2 there is one connection, on a random address,
     // and both rotations may remove the one it is on (1 run in 9): nothing to check that time.
-    if (result.scenario() == EndToEndScenario.PARTIAL_ROTATION && !result.http2()) {
+    if (wrapped.scenario == EndToEndScenario.PARTIAL_ROTATION && !result.http2()) {
       checks.add(() -> assertTrue(wrapped.changes.stream()
               .anyMatch(c -> !EndToEndFigures.keptConnections(c).isEmpty()),
           "wrapped: no connection to a kept address at any rotation; the check proved nothing"));
     }
-    if (result.scenario() == EndToEndScenario.DNS_OUTAGE) {
+    if (wrapped.scenario == EndToEndScenario.DNS_OUTAGE) {
       checks.add(() -> answeredThroughOutage(result));
     }
     return checks;
@@ -151,7 +151,7 @@ class EndToEndCutoverTest {
     EndToEndFigures.keptConnections(change).forEach((server, before) -> {
       Set<Integer> later = result.connectionsAtEnd().get(server);
       for (ExecutedStep step : result.steps()) {
-        if (step.atMicros() > change.step().atMicros() && step.step().action() == Action.DNS
+        if (step.atNanos() > change.step().atNanos() && step.step().action() == Action.DNS
             && !step.step().servers().contains(server)) {
           later = step.connections().get(server);
           break;
@@ -170,11 +170,11 @@ class EndToEndCutoverTest {
    * pooled connections mostly need no lookup.)
    */
   private static void answeredThroughOutage(Result result) {
-    long down = result.step(Action.DNS_DOWN, null).atMicros();
-    long up = result.step(Action.DNS_UP, null).atMicros();
-    long servedByGreen = result.calls().stream()
-        .filter(c -> c.startMicros() >= down && c.startMicros() < up && c.status() == 200
-            && "green".equals(c.server()))
+    long down = micros(result.step(Action.DNS_DOWN, null).atNanos());
+    long up = micros(result.step(Action.DNS_UP, null).atNanos());
+    long servedByGreen = result.exchanges().stream()
+        .filter(c -> micros(c.startNanos()) >= down && micros(c.startNanos()) < up
+            && c.status() == 200 && "green".equals(c.backend()))
         .count();
     assertTrue(servedByGreen > 100,
         "wrapped: only " + servedByGreen + " GETs answered by green during the DNS outage");
@@ -183,10 +183,10 @@ class EndToEndCutoverTest {
   /** Every answer came over the protocol the run is named after: ALPN did not fall back. */
   private static void spokeTheProtocol(Result result) {
     String expected = result.http2() ? "h2" : "http/1.1";
-    List<String> others = result.calls().stream()
-        .filter(c -> c.protocol() != null && !c.protocol().equals(expected))
-        .map(c -> c.protocol()).distinct().collect(Collectors.toList());
-    assertEquals(List.of(), others, result.kind().label + ": answers not over " + expected);
+    List<String> others = result.exchanges().stream()
+        .filter(c -> c.protocol() != null && !c.protocol().toString().equals(expected))
+        .map(c -> c.protocol().toString()).distinct().collect(Collectors.toList());
+    assertEquals(List.of(), others, result.kind().label() + ": answers not over " + expected);
   }
 
   /** Proof that the harness sees what the seeds describe: plain OkHttp really fails. */
@@ -197,18 +197,19 @@ class EndToEndCutoverTest {
     checks.add(() -> assertTrue(first.late(result).size() > 0,
         "plain: " + first.server() + " answered nothing sent more than TTL + 1 s after '"
             + first.change().step().step().label() + "'; the harness cannot see the problem"));
-    switch (result.scenario()) {
+    switch (plain.scenario) {
       case FLIP_503_GONE:
       case WEIGHTED:
       case DNS_OUTAGE: {
         // Plain OkHttp's cached answer names only blue, so once blue is gone it has nowhere to go.
-        long unavailable = result.step(Action.UNAVAILABLE, "blue").atMicros();
-        long gone = result.step(Action.GONE, "blue").atMicros();
-        checks.add(() -> assertTrue(result.failuresStartedAfter(gone) > 0,
+        long unavailable = micros(result.step(Action.UNAVAILABLE, "blue").atNanos());
+        long gone = micros(result.step(Action.GONE, "blue").atNanos());
+        checks.add(() -> assertTrue(result.exchanges().stream()
+                .filter(c -> micros(c.startNanos()) >= gone && !c.ok()).count() > 0,
             "plain: no failure once blue was gone"));
-        checks.add(() -> assertTrue(result.calls().stream().anyMatch(c -> c.status() == 503
-                && "blue".equals(c.server()) && c.startMicros() >= unavailable
-                && c.startMicros() < gone),
+        checks.add(() -> assertTrue(result.exchanges().stream().anyMatch(c -> c.status() == 503
+                && "blue".equals(c.backend()) && micros(c.startNanos()) >= unavailable
+                && micros(c.startNanos()) < gone),
             "plain: no 503 from blue while it answered 503"));
         break;
       }
@@ -223,9 +224,9 @@ class EndToEndCutoverTest {
   }
 
   private static List<String> firstFailures(Result result) {
-    return result.calls().stream().filter(Call::failed).limit(5)
-        .map(c -> c.startMicros() / 1000 + " ms: " + (c.error() != null ? c.error()
-            : c.status() + " from " + c.server()))
+    return result.exchanges().stream().filter(c -> !c.ok()).limit(5)
+        .map(c -> micros(c.startNanos()) / 1000 + " ms: " + (c.error() != null ? c.error()
+            : c.status() + " from " + c.backend()))
         .collect(Collectors.toList());
   }
 }

@@ -1,11 +1,15 @@
-package dev.cutover.samples;
+package dev.cutover.e2e;
 
-import dev.cutover.samples.EndToEndRun.Attempt;
-import dev.cutover.samples.EndToEndRun.Call;
-import dev.cutover.samples.EndToEndRun.ExecutedStep;
-import dev.cutover.samples.EndToEndRun.Result;
-import dev.cutover.samples.EndToEndRun.ServerTotals;
-import dev.cutover.samples.EndToEndScenario.Server;
+import static dev.cutover.e2e.EndToEndFigures.micros;
+
+import dev.cutover.demo.HtmlReport;
+import dev.cutover.testkit.ClientKind;
+import dev.cutover.testkit.CutoverRun.ExecutedStep;
+import dev.cutover.testkit.CutoverRun.Result;
+import dev.cutover.testkit.CutoverRun.ServerTotals;
+import dev.cutover.testkit.CutoverScript.Server;
+import dev.cutover.testkit.Load.Attempt;
+import dev.cutover.testkit.Load.Exchange;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,19 +33,20 @@ final class EndToEndReport {
 
   private EndToEndReport() {}
 
-  static String baseName(Result result) {
-    return result.scenario().name().toLowerCase(Locale.ROOT).replace('_', '-') + "-"
-        + (result.http2() ? "h2" : "h1");
+  static String baseName(EndToEndFigures run) {
+    return run.scenario.name().toLowerCase(Locale.ROOT).replace('_', '-') + "-"
+        + (run.result.http2() ? "h2" : "h1");
   }
 
   /** One scenario over one protocol, every client kind: JSON and HTML. */
   static void writeRuns(Path directory, List<EndToEndFigures> runs) throws IOException {
     Files.createDirectories(directory);
+    EndToEndScenario scenario = runs.get(0).scenario;
     Result first = runs.get(0).result;
-    String base = baseName(first);
+    String base = baseName(runs.get(0));
     StringBuilder json = new StringBuilder();
-    json.append("{\n  \"scenario\": ").append(quote(first.scenario().name()))
-        .append(",\n  \"description\": ").append(quote(first.scenario().description))
+    json.append("{\n  \"scenario\": ").append(quote(scenario.name()))
+        .append(",\n  \"description\": ").append(quote(scenario.script.description()))
         .append(",\n  \"protocol\": ").append(quote(first.protocol()))
         .append(",\n  \"ttlSeconds\": ").append(EndToEndScenario.TTL.toSeconds())
         .append(",\n  \"callers\": ").append(EndToEndRun.CALLERS)
@@ -59,8 +64,8 @@ final class EndToEndReport {
       panels.add(panel(run.result));
     }
     HtmlReport.write(directory.resolve(base + ".html"),
-        "Cutover end to end: " + first.scenario().name() + ", " + first.protocol(),
-        first.scenario().description + ". BIND 9 serves the name with a "
+        "Cutover end to end: " + scenario.name() + ", " + first.protocol(),
+        scenario.script.description() + ". BIND 9 serves the name with a "
             + EndToEndScenario.TTL.toSeconds() + " s TTL; " + EndToEndRun.CALLERS
             + " callers; TLS with host name verification.",
         BUCKET, table(runs), panels);
@@ -79,8 +84,8 @@ final class EndToEndReport {
         .append(EndToEndScenario.TTL.toSeconds()).append(" s TTL; ")
         .append(EndToEndRun.CALLERS).append(" callers, each pausing ")
         .append(EndToEndRun.THINK_TIME.toMillis()).append(" ms between GETs.\n\n");
-    for (EndToEndRun.ClientKind kind : EndToEndRun.ClientKind.values()) {
-      md.append("- **").append(kind.label).append("**: ").append(kind.setup).append('\n');
+    for (ClientKind kind : ClientKind.values()) {
+      md.append("- **").append(kind.label()).append("**: ").append(kind.setup()).append('\n');
     }
     md.append("\n\"Late\" counts requests a removed address answered although they started more")
         .append(" than TTL + 1 s after the DNS change was published.\n\n");
@@ -89,8 +94,8 @@ final class EndToEndReport {
         "last to a removed address (ms after publish)", "connections open to a server as it went");
     List<List<String>> rows = new ArrayList<>();
     for (EndToEndFigures run : runs) {
-      rows.add(List.of(run.result.scenario().name(), run.result.protocol(),
-          run.result.kind().label, String.valueOf(run.requests), String.valueOf(run.failures),
+      rows.add(List.of(run.scenario.name(), run.result.protocol(),
+          run.result.kind().label(), String.valueOf(run.requests), String.valueOf(run.failures),
           String.valueOf(run.http503), String.valueOf(run.exceptions),
           String.valueOf(run.retries), String.valueOf(run.lateToRemoved),
           EndToEndFigures.millis(run.lastToRemovedMicros), String.valueOf(run.openWhenGone)));
@@ -103,7 +108,7 @@ final class EndToEndReport {
     StringBuilder json = new StringBuilder("[");
     for (Iterator<EndToEndFigures> it = runs.iterator(); it.hasNext(); ) {
       EndToEndFigures run = it.next();
-      json.append("\n  {\"scenario\": ").append(quote(run.result.scenario().name()))
+      json.append("\n  {\"scenario\": ").append(quote(run.scenario.name()))
           .append(", \"protocol\": ").append(quote(run.result.protocol()))
           .append(", \"client\": ").append(quote(run.result.kind().name()))
           .append(", \"figures\": ");
@@ -117,14 +122,14 @@ final class EndToEndReport {
   private static void runJson(StringBuilder json, EndToEndFigures run) {
     Result result = run.result;
     json.append("\n    {\"client\": ").append(quote(result.kind().name()))
-        .append(", \"label\": ").append(quote(result.kind().label))
-        .append(", \"setup\": ").append(quote(result.kind().setup))
+        .append(", \"label\": ").append(quote(result.kind().label()))
+        .append(", \"setup\": ").append(quote(result.kind().setup()))
         .append(",\n     \"figures\": ");
     figuresJson(json, run);
     json.append(",\n     \"steps\": [");
     for (Iterator<ExecutedStep> it = result.steps().iterator(); it.hasNext(); ) {
       ExecutedStep step = it.next();
-      json.append("{\"atMillis\": ").append(step.atMicros() / 1000)
+      json.append("{\"atMillis\": ").append(micros(step.atNanos()) / 1000)
           .append(", \"step\": ").append(quote(step.step().label()))
           .append(", \"clientConnectionsOpenBefore\": ").append(setMap(step.connections()))
           .append('}').append(it.hasNext() ? ", " : "");
@@ -145,16 +150,17 @@ final class EndToEndReport {
         .append("\"status\", \"protocol\", \"error\", ")
         .append("\"attempts: [sentMicros, server, status] per response on the wire\"],")
         .append("\n     \"calls\": [");
-    for (Iterator<Call> it = result.calls().iterator(); it.hasNext(); ) {
-      Call call = it.next();
-      json.append("\n      [").append(call.startMicros()).append(", ").append(call.endMicros())
-          .append(", ").append(quote(call.server())).append(", ").append(call.status())
-          .append(", ").append(quote(call.protocol())).append(", ").append(quote(call.error()))
-          .append(", [");
+    for (Iterator<Exchange> it = result.exchanges().iterator(); it.hasNext(); ) {
+      Exchange call = it.next();
+      json.append("\n      [").append(micros(call.startNanos())).append(", ")
+          .append(micros(call.endNanos())).append(", ").append(quote(call.backend()))
+          .append(", ").append(call.status()).append(", ")
+          .append(quote(call.protocol() == null ? null : call.protocol().toString()))
+          .append(", ").append(quote(call.error())).append(", [");
       for (Iterator<Attempt> attempts = call.attempts().iterator(); attempts.hasNext(); ) {
         Attempt attempt = attempts.next();
-        json.append('[').append(attempt.startMicros()).append(", ")
-            .append(quote(attempt.server())).append(", ").append(attempt.status()).append(']')
+        json.append('[').append(micros(attempt.sentNanos())).append(", ")
+            .append(quote(attempt.backend())).append(", ").append(attempt.code()).append(']')
             .append(attempts.hasNext() ? ", " : "");
       }
       json.append("]]").append(it.hasNext() ? "," : "");
@@ -188,7 +194,7 @@ final class EndToEndReport {
       rows.add(row);
     }
     for (EndToEndFigures run : runs) {
-      header.add(run.result.kind().label);
+      header.add(run.result.kind().label());
       String[] values = {String.valueOf(run.requests), String.valueOf(run.failures),
           String.valueOf(run.http503), String.valueOf(run.exceptions),
           String.valueOf(run.retries), String.valueOf(run.lateToRemoved),
@@ -201,13 +207,13 @@ final class EndToEndReport {
   }
 
   private static HtmlReport.Panel panel(Result result) {
-    int buckets = (int) (result.scenario().duration.toMillis() / BUCKET.toMillis()) + 10;
+    int buckets = (int) (result.script().duration().toMillis() / BUCKET.toMillis()) + 10;
     List<HtmlReport.Series> series = new ArrayList<>();
     int other = 0;
-    for (Server server : result.scenario().servers) {
+    for (Server server : result.script().servers()) {
       int[] counts = new int[buckets];
-      for (Call call : result.calls()) {
-        if (!call.failed() && server.name().equals(call.server()) && inChart(call, buckets)) {
+      for (Exchange call : result.exchanges()) {
+        if (call.ok() && server.name().equals(call.backend()) && inChart(call, buckets)) {
           counts[bucket(call)]++;
         }
       }
@@ -217,28 +223,28 @@ final class EndToEndReport {
       series.add(new HtmlReport.Series(server.name() + " (" + server.ip() + ")", color, counts));
     }
     int[] errors = new int[buckets];
-    for (Call call : result.calls()) {
-      if (call.failed() && inChart(call, buckets)) {
+    for (Exchange call : result.exchanges()) {
+      if (!call.ok() && inChart(call, buckets)) {
         errors[bucket(call)]++;
       }
     }
     series.add(new HtmlReport.Series("errors (non-200 or exception)", HtmlReport.RED, errors));
     List<HtmlReport.Marker> markers = new ArrayList<>();
     for (ExecutedStep step : result.steps()) {
-      markers.add(new HtmlReport.Marker(Duration.ofNanos(step.atMicros() * 1000),
+      markers.add(new HtmlReport.Marker(Duration.ofNanos(micros(step.atNanos()) * 1000),
           step.step().label()));
     }
-    return new HtmlReport.Panel(result.kind().label + ": " + result.kind().setup, series,
+    return new HtmlReport.Panel(result.kind().label() + ": " + result.kind().setup(), series,
         markers);
   }
 
   /** Counted when the answer arrived, as a server's traffic would be. */
-  private static int bucket(Call call) {
-    return (int) (call.endMicros() / (BUCKET.toNanos() / 1000));
+  private static int bucket(Exchange call) {
+    return (int) (micros(call.endNanos()) / (BUCKET.toNanos() / 1000));
   }
 
   /** Whether the answer arrived within the chart's time span (not while the callers stopped). */
-  private static boolean inChart(Call call, int buckets) {
+  private static boolean inChart(Exchange call, int buckets) {
     return bucket(call) < buckets;
   }
 

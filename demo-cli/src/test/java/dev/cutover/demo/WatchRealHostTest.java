@@ -1,4 +1,4 @@
-package dev.cutover.samples;
+package dev.cutover.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.cutover.samples;
+package dev.cutover.demo;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -1,10 +1,10 @@
-package dev.cutover.samples;
+package dev.cutover.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.samples.CutoverScenario.ClientKind;
-import dev.cutover.samples.RunResult.Outcome;
+import dev.cutover.demo.RunResult.Outcome;
+import dev.cutover.testkit.ClientKind;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +16,7 @@ class CutoverScenarioTest {
     // A 1 s TTL so that, with 1 s phases, the flip is seen before blue starts answering 503.
     CutoverScenario scenario = new CutoverScenario(new CutoverScenario.Settings(
         Duration.ofSeconds(1), 4, Duration.ofMillis(10), false, Duration.ofSeconds(1),
-        Duration.ofSeconds(30), Loopback.choose(false), System.out));
+        Loopback.choose(false), System.out));
 
     RunResult plain = scenario.run(ClientKind.PLAIN);
     RunResult wrapped = scenario.run(ClientKind.WRAPPED);
