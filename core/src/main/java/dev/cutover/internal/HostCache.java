@@ -174,7 +174,9 @@ final class HostCache implements AutoCloseable {
       // signals cannot become a storm of queries, not to delay the first re-check after a
       // routine lookup.
       if (answer != null && now - entry.lastForcedRefresh < minTtlNanos) {
-        query = CompletableFuture.completedFuture(answer);
+        // No query, but a stage that completes on the resolver's thread, after any failure
+        // report made before it: whoever waits on it then reads members that include the report.
+        query = afterPendingReports(entry);
       } else {
         entry.lastForcedRefresh = now;
         query = startQuery(entry);
@@ -186,6 +188,16 @@ final class HostCache implements AutoCloseable {
       }
       throw new CompletionException(answer.toException(entry.host));
     });
+  }
+
+  private CompletableFuture<Answer> afterPendingReports(Entry entry) {
+    CompletableFuture<Answer> current = new CompletableFuture<>();
+    try {
+      scheduler.execute(() -> current.complete(entry.state.answer()));
+    } catch (RejectedExecutionException closedNow) {
+      current.complete(entry.state.answer());
+    }
+    return current;
   }
 
   /** Returns the current addresses of a host without querying, or null if none are known. */

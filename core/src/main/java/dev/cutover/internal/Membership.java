@@ -25,8 +25,10 @@ import java.util.List;
  *       is then out of the history). When the window holds at most two distinct answers (a
  *       weighted blue/green record), at most after {@link #TWO_SET_MAX_MISSES} answers, so that
  *       the end of a weighted shift is followed in bounded time.
- *   <li><b>Failure.</b> An address that failed (see {@link #failed}) while missing from the
- *       latest answer is removed at once: absence and failure together are evidence enough.
+ *   <li><b>Failure.</b> An address that failed (see {@link #afterFailure}) while missing from
+ *       the latest answer is removed at once: absence and failure together are evidence enough.
+ *       So is one that failed while DNS still named it, if the next answer no longer does (the
+ *       failure usually comes first: blue fails as DNS moves).
  * </ul>
  *
  * <p>An address is added as soon as an answer contains it. At most {@link #MAX_ADDRESSES}
@@ -67,6 +69,8 @@ final class Membership {
    * answer, so that a weighted record's long runs of its majority answer never read as a flip.
    */
   private boolean rotating;
+  /** Members that failed while the latest answer still named them; the next answer decides. */
+  private long suspects;
   /** What {@link #members()} and {@link #presence()} return; set once the state is final. */
   private List<InetAddress> memberList = List.of();
   private double[] memberPresence = new double[0];
@@ -84,6 +88,9 @@ final class Membership {
     next.runs = runs;
     next.answers = answers;
     next.rotating = rotating;
+    next.suspects = suspects;
+    next.memberList = memberList;
+    next.memberPresence = memberPresence;
     return next;
   }
 
@@ -100,16 +107,20 @@ final class Membership {
 
   /**
    * The membership after an attempt to reach this address failed (refused, reset, 503): without
-   * it if it is missing from the latest answer; this same instance if DNS still names it (or it
-   * is not a member).
+   * it if it is missing from the latest answer; with it marked, so that the next answer removes
+   * it at once if it no longer names it, if the latest answer still does; this same instance if
+   * it is not a member or already marked.
    */
   Membership afterFailure(InetAddress address) {
     int slot = slotOf(address);
-    if (slot < 0 || (members & bit(slot)) == 0 || runs == 0
-        || (runSets[runs - 1] & bit(slot)) != 0) {
+    if (slot < 0 || (members & bit(slot)) == 0 || runs == 0 || (suspects & bit(slot)) != 0) {
       return this;
     }
     Membership next = copy();
+    if ((runSets[runs - 1] & bit(slot)) != 0) {
+      next.suspects |= bit(slot); // DNS still names it: the next answer decides
+      return next;
+    }
     next.members &= ~bit(slot);
     next.release();
     next.publish();
@@ -151,6 +162,9 @@ final class Membership {
       rotating = false; // the whole window is one answer: settled
     }
     members |= set;
+    // Failed while still named, and no longer named: gone, whatever the host's pattern.
+    members &= ~(suspects & ~set);
+    suspects = 0;
     if (!isRotating()) {
       if (flip || wasRotating) {
         members = set;

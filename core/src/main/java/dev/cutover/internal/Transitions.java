@@ -85,17 +85,22 @@ final class Transitions {
 
   /**
    * The state after a report that reaching {@code address} failed, or null if nothing changes:
-   * the address leaves the host only if DNS has stopped naming it (see {@link
-   * Membership#afterFailure}), and only while a positive answer is served.
+   * the address leaves the host only if DNS has stopped naming it, or is marked so that the next
+   * answer decides (see {@link Membership#afterFailure}); only while a positive answer is served.
    */
   Transition afterFailureReport(String host, HostState previous, InetAddress address) {
     Answer before = previous.answer();
     if (before == null || before.kind != Answer.Kind.POSITIVE) {
       return null;
     }
-    Membership membership = before.membership.afterFailure(address);
-    if (membership == before.membership || membership.members().isEmpty()) {
+    Membership membership = previous.membership().afterFailure(address);
+    if (membership == previous.membership() || membership.members().isEmpty()) {
       return null;
+    }
+    if (membership.members().equals(previous.membership().members())) {
+      // Only marked: what is served does not change.
+      return new Transition(new HostState(before, previous.lastGood(), membership,
+          previous.failures()), null, Notice.NONE);
     }
     Answer next = before.withMembership(membership);
     return new Transition(

@@ -230,6 +230,22 @@ class MembershipTest {
   }
 
   @Test
+  void aFailureWhileStillNamedRemovesTheAddressAtTheNextAnswerWithoutIt() {
+    Host m = new Host();
+    m.observe(List.of(A));
+    m.observe(List.of(B));
+    m.observe(List.of(A)); // B answered once only: the host rotates
+    assertTrue(m.isRotating());
+    assertFalse(m.failed(A), "DNS still names A: nothing yet");
+    assertTrue(m.observe(List.of(B)), "the next answer lacks A: failure and absence together");
+    assertEquals(List.of(B), m.members());
+    m.observe(List.of(A));
+    assertFalse(m.failed(A));
+    assertFalse(m.observe(List.of(A)), "still named: the mark is spent, nothing changes");
+    assertEquals(Set.of(A, B), Set.copyOf(m.members()));
+  }
+
+  @Test
   void rotationThatSettlesBecomesStableAgain() {
     Host m = new Host();
     Random random = new Random(3);
@@ -294,10 +310,9 @@ class MembershipTest {
     }
 
     boolean failed(InetAddress address) {
-      Membership next = membership.afterFailure(address);
-      boolean changed = next != membership;
-      membership = next;
-      return changed;
+      Set<InetAddress> before = Set.copyOf(membership.members());
+      membership = membership.afterFailure(address);
+      return !before.equals(Set.copyOf(membership.members()));
     }
 
     List<InetAddress> members() {

@@ -227,8 +227,13 @@ class TransitionsTest {
     state = transitions.afterQuery(HOST, state, success(5, "10.0.0.3"), 5 * SECOND).state();
     assertEquals(Set.of(ip("10.0.0.2"), ip("10.0.0.3")), state.answer().addressSet,
         "10.0.0.2 answered once only: the host rotates, and keeps it");
-    assertNull(transitions.afterFailureReport(HOST, state, ip("10.0.0.3")),
-        "in the latest answer: a failure alone is not a cutover");
+    Transition marked = transitions.afterFailureReport(HOST, state, ip("10.0.0.3"));
+    assertNull(marked.change(), "in the latest answer: a failure alone is not a cutover");
+    assertSame(state.answer(), marked.state().answer(), "what is served does not change");
+    Transition next = transitions.afterQuery(HOST, marked.state(), success(5, "10.0.0.2"),
+        6 * SECOND);
+    assertEquals(Set.of(ip("10.0.0.3")), next.change().removed(),
+        "the next answer no longer names it: failure and absence together");
     assertNull(transitions.afterFailureReport(HOST, state, ip("10.0.0.9")), "never a member");
     Transition failed = transitions.afterFailureReport(HOST, state, ip("10.0.0.2"));
     assertEquals(Set.of(ip("10.0.0.2")), failed.change().removed());

@@ -121,6 +121,11 @@ final class CutoverFixture implements AutoCloseable {
     return !(OKHTTP4 && http2);
   }
 
+  /** The sorted literals of addresses, so assertions ignore the rotation order. */
+  static List<String> literals(List<InetAddress> addresses) {
+    return addresses.stream().map(InetAddress::getHostAddress).sorted().toList();
+  }
+
   static String body(Response response) throws IOException {
     return response.body().string();
   }

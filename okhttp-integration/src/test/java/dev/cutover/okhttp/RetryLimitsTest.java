@@ -24,6 +24,8 @@ class RetryLimitsTest {
 
   private CutoverFixture fixture;
   private final List<Duration> sleeps = new CopyOnWriteArrayList<>();
+  /** Runs at each wait, before the retry: lets a test change what the server answers next. */
+  private volatile Runnable onSleep = () -> { };
 
   @AfterEach
   void tearDown() {
@@ -35,6 +37,7 @@ class RetryLimitsTest {
     Sleeper recording = (nanos, call) -> {
       sleeps.add(Duration.ofNanos(nanos));
       fixture.ticker.advance(Duration.ofNanos(nanos));
+      onSleep.run();
     };
     CutoverOkHttp.Builder builder = CutoverOkHttp.builder(fixture.plainClient(1).build())
         .resolver(fixture.resolver).ticker(fixture.ticker::read).sleeper(recording)
@@ -47,14 +50,14 @@ class RetryLimitsTest {
     return client;
   }
 
+  /** A 503 from an address DNS still names: the server's own answer, and its wait counts. */
   @Test
   void retryAfterInSecondsIsWaitedOut() throws Exception {
     OkHttpClient client = start(options -> options.maxRetryAfter(Duration.ofSeconds(5)));
-    fixture.flipDnsServerOnly("127.0.0.3");
-    fixture.ticker.advance(Duration.ofSeconds(2));
     fixture.blue.unavailable("2");
+    onSleep = fixture.blue::serve;
     try (Response response = client.newCall(fixture.get("/")).execute()) {
-      assertEquals("green", body(response));
+      assertEquals("blue", body(response));
     }
     assertEquals(1, sleeps.size());
     assertTrue(sleeps.get(0).compareTo(Duration.ofSeconds(2)) >= 0,
@@ -65,13 +68,12 @@ class RetryLimitsTest {
   @Test
   void retryAfterAsHttpDateIsWaitedOut() throws Exception {
     OkHttpClient client = start(options -> options.maxRetryAfter(Duration.ofSeconds(5)));
-    fixture.flipDnsServerOnly("127.0.0.3");
-    fixture.ticker.advance(Duration.ofSeconds(2));
     String in3Seconds = DateTimeFormatter.RFC_1123_DATE_TIME.format(
         NOW.plusSeconds(3).atOffset(ZoneOffset.UTC));
     fixture.blue.unavailable(in3Seconds);
+    onSleep = fixture.blue::serve;
     try (Response response = client.newCall(fixture.get("/")).execute()) {
-      assertEquals("green", body(response));
+      assertEquals("blue", body(response));
     }
     assertEquals(1, sleeps.size());
     assertTrue(sleeps.get(0).compareTo(Duration.ofSeconds(3)) >= 0, sleeps.toString());
@@ -80,8 +82,6 @@ class RetryLimitsTest {
   @Test
   void retryAfterBeyondTheCapReturnsThe503AtOnce() throws Exception {
     OkHttpClient client = start(options -> options.maxRetryAfter(Duration.ofSeconds(5)));
-    fixture.flipDnsServerOnly("127.0.0.3");
-    fixture.ticker.advance(Duration.ofSeconds(2));
     fixture.blue.unavailable("3600");
     try (Response response = client.newCall(fixture.get("/")).execute()) {
       assertEquals(503, response.code());
@@ -90,6 +90,20 @@ class RetryLimitsTest {
     assertEquals(List.of(), sleeps);
     assertEquals(2, fixture.blue.requestCount(), "the warm-up and the one 503");
     assertEquals(0, fixture.green.requestCount());
+  }
+
+  /** A 503 from an address that left DNS: the retry goes elsewhere, so its wait does not count. */
+  @Test
+  void aCutover503IsRetriedElsewhereAtOnceWhateverItsRetryAfter() throws Exception {
+    OkHttpClient client = start(options -> options.maxRetryAfter(Duration.ofSeconds(5)));
+    fixture.flipDnsServerOnly("127.0.0.3");
+    fixture.ticker.advance(Duration.ofSeconds(2));
+    fixture.blue.unavailable("3600");
+    try (Response response = client.newCall(fixture.get("/")).execute()) {
+      assertEquals("green", body(response));
+    }
+    assertEquals(List.of(), sleeps);
+    assertEquals(2, fixture.blue.requestCount(), "the warm-up and the one 503");
   }
 
   @Test
@@ -105,7 +119,8 @@ class RetryLimitsTest {
     }
     assertEquals(3, fixture.blue.requestCount() - 1 + fixture.green.requestCount(),
         "exactly maxAttempts attempts");
-    assertEquals(2, sleeps.size());
+    assertEquals(1, fixture.blue.requestCount() - 1, "blue's 503 once: it had left DNS");
+    assertEquals(1, sleeps.size(), "none before going to green, one before green's retry");
   }
 
   @Test

@@ -18,8 +18,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Blue answers 503 after DNS moved to green: what may be replayed is, on green; what may not be
- * reaches blue exactly once and the caller gets blue's 503 unchanged.
+ * Blue answers 503 after DNS moved to green (the client has not looked yet): the 503 makes it
+ * look, DNS shows blue has left, and what may be replayed is, at once, on green; what may not be
+ * reaches blue exactly once and the caller gets blue's 503 unchanged. A 503 while DNS still names
+ * the address is not a cutover: see NotACutoverTest.
  */
 class RetryOn503Test {
   private CutoverFixture fixture;
@@ -146,31 +148,5 @@ class RetryOn503Test {
     client.connectionPool().evictAll();
     assertEquals(0, client.connectionPool().connectionCount());
     assertTrue(fixture.blue.requestCount("GET") >= 2);
-  }
-
-  @ParameterizedTest(name = "http2={0} {1}")
-  @MethodSource("dev.cutover.okhttp.CutoverFixture#setups")
-  void theRetryPrefersAnAddressOtherThanTheOneThatFailed(boolean http2, DrainMode mode)
-      throws Exception {
-    fixture = new CutoverFixture(http2);
-    OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(1).build())
-        .resolver(fixture.resolver).drainMode(mode).ticker(fixture.ticker::read)
-        .sleeper((nanos, call) -> fixture.ticker.advance(Duration.ofNanos(nanos))).build();
-    try (Response warmUp = client.newCall(fixture.get("/warm-up")).execute()) {
-      assertEquals("blue", body(warmUp)); // the only address so far: the connection is blue's
-    }
-    fixture.flipDnsServerOnly("127.0.0.2", "127.0.0.3"); // both in the answer now
-    fixture.seeDnsNow();
-    fixture.blue.unavailable();
-    for (int i = 0; i < 8; i++) {
-      try (Response response = client.newCall(fixture.get("/get")).execute()) {
-        assertEquals("green", body(response), "call " + i);
-      }
-      // Every call makes a new connection, so every call consults the answer's order: without
-      // the quarantine each would pick blue half the time.
-      client.connectionPool().evictAll();
-    }
-    assertEquals(1 + blueAttempts(http2, mode), fixture.blue.requestCount(),
-        "blue, quarantined after its 503, was tried last and so not again");
   }
 }

@@ -82,6 +82,8 @@ public final class BackendServer implements AutoCloseable {
   private enum Mode {
     STATUS,
     ALTERNATE,
+    SHARE,
+    CLOSE_AFTER,
     RESET
   }
 
@@ -93,12 +95,22 @@ public final class BackendServer implements AutoCloseable {
     final String retryAfter;
     /** For {@link Mode#ALTERNATE}: requests answered under this behaviour so far. */
     final AtomicInteger answered = new AtomicInteger();
+    /** For {@link Mode#SHARE}: the share of requests answered 503, and the draws. */
+    final double share;
+    final java.util.Random random;
 
     Behavior(Mode mode, int code, String body, String retryAfter) {
+      this(mode, code, body, retryAfter, 0, null);
+    }
+
+    Behavior(Mode mode, int code, String body, String retryAfter, double share,
+        java.util.Random random) {
       this.mode = mode;
       this.code = code;
       this.body = body;
       this.retryAfter = retryAfter;
+      this.share = share;
+      this.random = random;
     }
   }
 
@@ -595,6 +607,34 @@ public final class BackendServer implements AutoCloseable {
   }
 
   /**
+   * Answers 503 (as {@link #unavailable()}) to a share of requests, drawn at random from the given
+   * seed, and 200 to the rest: a healthy server shedding load, as an overloaded one does while DNS
+   * still names it.
+   *
+   * @param share the share of requests answered 503, from 0 to 1
+   * @param seed the seed of the draws, so a run can be repeated
+   * @throws IllegalArgumentException if {@code share} is not within 0 to 1
+   */
+  public void unavailableShare(double share, long seed) {
+    if (!(share >= 0 && share <= 1)) {
+      throw new IllegalArgumentException("share must be 0 to 1, got " + share);
+    }
+    behavior = new Behavior(Mode.SHARE, 503, name + " unavailable", null, share,
+        new java.util.Random(seed));
+  }
+
+  /**
+   * Answers 200 as {@link #serve()} does, then closes the connection without saying so (no
+   * {@code Connection: close}): the keep-alive connection a server drops when its idle time-out
+   * is shorter than the client's. A client that sends its next request on that connection gets
+   * "unexpected end of stream" (OkHttp then retries it on a new one). HTTP/1.1 only: over
+   * HTTP/2 the whole connection would go, streams and all.
+   */
+  public void closeAfterEachResponse() {
+    behavior = new Behavior(Mode.CLOSE_AFTER, 200, name, null);
+  }
+
+  /**
    * Answers with the given status, the server's name as the body (none for 204, 205 and 304) and
    * the usual {@code X-Backend} header.
    *
@@ -936,6 +976,16 @@ public final class BackendServer implements AutoCloseable {
     if (current.mode == Mode.ALTERNATE && current.answered.getAndIncrement() % 2 != 0) {
       current = serving(name);
     }
+    boolean closeAfter = current.mode == Mode.CLOSE_AFTER;
+    if (current.mode == Mode.SHARE) {
+      boolean unavailable;
+      synchronized (current.random) {
+        unavailable = current.random.nextDouble() < current.share;
+      }
+      if (!unavailable) {
+        current = serving(name);
+      }
+    }
     MockResponse response =
         new MockResponse()
             .setResponseCode(current.code)
@@ -952,6 +1002,9 @@ public final class BackendServer implements AutoCloseable {
       response.setHeader("Content-Length", body.getBytes(StandardCharsets.UTF_8).length);
     } else {
       response.setBody(body);
+    }
+    if (closeAfter) {
+      response.setSocketPolicy(SocketPolicy.DISCONNECT_AT_END);
     }
     return response;
   }
