@@ -1,25 +1,20 @@
 package dev.cutover;
 
-import dev.cutover.internal.DnsClient;
-import dev.cutover.internal.HostCache;
-import dev.cutover.internal.HostNames;
+import dev.cutover.internal.CacheSettings;
+import dev.cutover.internal.CachingResolver;
+import dev.cutover.internal.Checks;
+import dev.cutover.internal.DnsSettings;
+import dev.cutover.internal.ResolverSettings;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.ResolverConfig;
-import org.xbill.DNS.TextParseException;
-import org.xbill.DNS.hosts.HostsFileParser;
 
 /**
  * Resolves host names through DNS itself, honouring each answer's TTL, so that no JVM cache
@@ -46,13 +41,28 @@ import org.xbill.DNS.hosts.HostsFileParser;
  *       change, so connections already open are left alone (dropping them would turn a DNS
  *       mistake into failed requests); when the name comes back, the change is reported against
  *       the last addresses it had.
- *   <li><b>Changes.</b> Every change of a name's address <em>set</em> is reported to the {@link
- *       ResolverListener}s as an {@link AddressChange}.
+ *   <li><b>Members, not the last answer.</b> A host's addresses are learned from its answers
+ *       over time (the last 64), so that a flip is told apart from noise:
+ *       <ul>
+ *         <li>a <em>stable</em> host (the same answer, answer after answer) that changes has
+ *             flipped: an address missing from the new answer is removed at once;
+ *         <li>a host whose answers <em>rotate</em> (a pool answering a different subset per
+ *             query, as S3 and large balancers do, or a weighted record answering one record
+ *             set per query) keeps an address missing from an answer until its absence is clear:
+ *             the chance of a run of absences that long, given how often the address appeared,
+ *             below 1 in 1,000; at most 64 answers; at most 8 answers when the host alternates
+ *             between two answers (a weighted blue/green shift), so that the end of a shift is
+ *             followed in bounded time. A failure of an address missing from the latest answer
+ *             ({@link #reportFailure}) removes it at once.
+ *       </ul>
+ *       Every change of these <em>members</em> is reported to the {@link ResolverListener}s as an
+ *       {@link AddressChange}.
  *   <li><b>Without DNS.</b> IP literals and {@code localhost} are answered without any query; the
  *       hosts file is read before DNS (one address per family, as dnsjava's parser reads it).
  *   <li><b>Order.</b> See {@link ResolvedAddressTypes}: the preferred family first, and within it
- *       the addresses rotated at random on each lookup so new connections spread over all of
- *       them.
+ *       the members rotated at random on each lookup, each coming first as often as DNS names
+ *       it, so new connections spread over all of them (evenly for a stable answer, by weight
+ *       for a weighted record, over the whole pool for a rotating one).
  * </ul>
  *
  * <h2>Example</h2>
@@ -69,43 +79,10 @@ import org.xbill.DNS.hosts.HostsFileParser;
  * {@link #close()} stops.
  */
 public final class CutoverResolver implements AutoCloseable {
-  private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+  private final CachingResolver impl;
 
-  private final HostCache cache;
-  private final List<InetSocketAddress> nameServers;
-
-  private CutoverResolver(Builder builder) {
-    ResolverConfig system = builder.nameServers == null || builder.searchDomains == null
-        || builder.ndots < 0 ? ResolverConfig.getCurrentConfig() : null;
-    this.nameServers = builder.nameServers != null ? builder.nameServers : system.servers();
-    if (nameServers.isEmpty()) {
-      throw new IllegalStateException("no name servers: the system configuration lists none;"
-          + " set them with CutoverResolver.builder().nameServers(...)");
-    }
-    List<Name> search;
-    if (builder.searchDomains != null) {
-      search = builder.searchDomains;
-    } else if (builder.nameServers == null) {
-      search = system.searchPath();
-    } else {
-      // Explicit name servers are usually not the ones the system's search domains belong to.
-      search = List.of();
-    }
-    int ndots = builder.ndots >= 0 ? builder.ndots : system.ndots();
-    HostsFileParser hosts = builder.hostsFile == null ? null
-        : Files.isReadable(builder.hostsFile) ? new HostsFileParser(builder.hostsFile, false)
-        : null;
-    ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, runnable -> {
-      Thread t = new Thread(runnable, "cutover-resolver-" + THREAD_IDS.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    thread.setRemoveOnCancelPolicy(true);
-    DnsClient client = new DnsClient(nameServers, builder.queryTimeout, search, ndots,
-        builder.resolvedAddressTypes, hosts, thread, thread);
-    this.cache = new HostCache(client, builder.ticker, thread, builder.minTtl, builder.maxTtl,
-        builder.negativeTtl, builder.maxStale, builder.idleTimeout, builder.maxHosts,
-        builder.addressRetention, Duration.ofMillis(100));
+  private CutoverResolver(ResolverSettings settings) {
+    this.impl = new CachingResolver(settings);
   }
 
   /**
@@ -133,21 +110,7 @@ public final class CutoverResolver implements AutoCloseable {
    * @throws IllegalStateException if this resolver is closed
    */
   public List<InetAddress> lookup(String host) throws UnknownHostException {
-    if (host != null) {
-      List<InetAddress> cached = cache.lookupCached(host);
-      if (cached != null) {
-        return cached;
-      }
-    }
-    InetAddress literal = HostNames.literal(host);
-    if (literal != null) {
-      return List.of(literal);
-    }
-    String normalized = HostNames.normalize(host);
-    if (HostNames.isLocalhost(normalized)) {
-      return localhost(host);
-    }
-    return cache.lookup(normalized);
+    return impl.lookup(host);
   }
 
   /**
@@ -163,19 +126,7 @@ public final class CutoverResolver implements AutoCloseable {
    * @throws IllegalStateException if this resolver is closed
    */
   public CompletionStage<List<InetAddress>> refresh(String host) {
-    try {
-      InetAddress literal = HostNames.literal(host);
-      if (literal != null) {
-        return CompletableFuture.completedFuture(List.of(literal));
-      }
-      String normalized = HostNames.normalize(host);
-      if (HostNames.isLocalhost(normalized)) {
-        return CompletableFuture.completedFuture(localhost(host));
-      }
-      return cache.refresh(normalized);
-    } catch (UnknownHostException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    return impl.refresh(host);
   }
 
   /**
@@ -188,51 +139,39 @@ public final class CutoverResolver implements AutoCloseable {
    * @param host the host name
    */
   public void track(String host) {
-    if (host == null || host.isEmpty()) {
-      return;
-    }
-    String key = host;
-    for (int i = 0; i < host.length(); i++) {
-      char c = host.charAt(i);
-      if (c >= 'A' && c <= 'Z') {
-        key = host.toLowerCase(java.util.Locale.ROOT);
-        break;
-      }
-    }
-    if (cache.touch(key)) {
-      return; // the hot path: one map read for a host already tracked
-    }
-    try {
-      if (HostNames.literal(host) != null) {
-        return;
-      }
-      String normalized = HostNames.normalize(host);
-      if (!HostNames.isLocalhost(normalized)) {
-        cache.track(normalized);
-      }
-    } catch (UnknownHostException malformed) {
-      // Nothing to track; a lookup of the same name will report the problem to its caller.
-    }
+    impl.track(host);
+  }
+
+  /**
+   * Tells the resolver that reaching an address of a host failed (a refused or reset connection,
+   * a 503), as evidence for whether the address is still the host's. A failure alone is not: if
+   * DNS still names the address, nothing changes. If the host's answers rotate and the address
+   * is missing from the latest one, the failure settles it: the address is removed now, and
+   * listeners hear of the change, instead of after the run of absences that would otherwise be
+   * needed (see {@link #cachedAddresses}). Never blocks and never queries DNS; ask for a {@link
+   * #refresh} as well to look for fresh evidence.
+   *
+   * @param host the host name, as passed to {@link #lookup}
+   * @param address the address that failed
+   */
+  public void reportFailure(String host, InetAddress address) {
+    impl.reportFailure(host, address);
   }
 
   /**
    * Returns the addresses currently cached for a host, without any DNS traffic and without
    * waiting, or an empty list if none are (never looked up, negative, failed, or forgotten).
-   * Stale addresses served under {@code maxStale} are included, and so are addresses kept by
-   * {@link Builder#addressRetention}: this is the set that address changes are reported on.
+   * Stale addresses served under {@code maxStale} are included. These are the host's
+   * <em>members</em>, the set address changes are reported on: the latest answer's addresses,
+   * and addresses missing from it that still count as the host's because its answers rotate
+   * (a pool answering a subset per query, a weighted record answering one record set per query)
+   * and their absence is not yet clear. See the class documentation.
    *
    * @param host the host name, exactly as passed to {@link #lookup}
    * @return an immutable list, possibly empty
    */
   public List<InetAddress> cachedAddresses(String host) {
-    if (host == null) {
-      return List.of();
-    }
-    List<InetAddress> addresses = cache.peek(host);
-    if (addresses == null) {
-      addresses = cache.peek(host.toLowerCase(java.util.Locale.ROOT));
-    }
-    return addresses == null ? List.of() : addresses;
+    return impl.cachedAddresses(host);
   }
 
   /**
@@ -243,7 +182,7 @@ public final class CutoverResolver implements AutoCloseable {
    * @throws NullPointerException if listener is null
    */
   public void addListener(ResolverListener listener) {
-    cache.addListener(Objects.requireNonNull(listener, "listener"));
+    impl.addListener(Objects.requireNonNull(listener, "listener"));
   }
 
   /**
@@ -252,7 +191,7 @@ public final class CutoverResolver implements AutoCloseable {
    * @param listener the listener
    */
   public void removeListener(ResolverListener listener) {
-    cache.removeListener(listener);
+    impl.removeListener(listener);
   }
 
   /**
@@ -261,7 +200,7 @@ public final class CutoverResolver implements AutoCloseable {
    * @return an immutable list
    */
   public List<InetSocketAddress> nameServers() {
-    return nameServers;
+    return impl.nameServers();
   }
 
   /**
@@ -270,15 +209,7 @@ public final class CutoverResolver implements AutoCloseable {
    */
   @Override
   public void close() {
-    cache.close();
-  }
-
-  private List<InetAddress> localhost(String host) throws UnknownHostException {
-    InetAddress v4 = InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1});
-    byte[] loopback6 = new byte[16];
-    loopback6[15] = 1;
-    InetAddress v6 = InetAddress.getByAddress(host, loopback6);
-    return List.of(v4, v6);
+    impl.close();
   }
 
   /**
@@ -297,11 +228,10 @@ public final class CutoverResolver implements AutoCloseable {
     private Duration maxStale = Duration.ofMinutes(5);
     private Duration idleTimeout = Duration.ofMinutes(10);
     private int maxHosts = 10_000;
-    private Duration addressRetention = Duration.ZERO;
     private List<Name> searchDomains;
     private int ndots = -1;
     private ResolvedAddressTypes resolvedAddressTypes = ResolvedAddressTypes.IPV4_PREFERRED;
-    private Path hostsFile = defaultHostsFile();
+    private Path hostsFile = DnsSettings.systemHostsFile();
     private Ticker ticker = Ticker.systemTicker();
 
     private Builder() {}
@@ -316,29 +246,9 @@ public final class CutoverResolver implements AutoCloseable {
      * @throws IllegalArgumentException if the list is empty or an address is unusable
      */
     public Builder nameServers(InetSocketAddress... servers) {
-      if (servers == null || servers.length == 0) {
-        throw new IllegalArgumentException(
-            "nameServers: expected at least one name server address, got none");
-      }
-      List<InetSocketAddress> checked = new ArrayList<>(servers.length);
-      for (InetSocketAddress server : servers) {
-        if (server == null) {
-          throw new IllegalArgumentException("nameServers: null in the list of name servers");
-        }
-        if (server.isUnresolved() || server.getAddress() == null) {
-          throw new IllegalArgumentException("nameServers: " + server + " is unresolved;"
-              + " give the name server as an IP address, e.g. new InetSocketAddress(\"10.0.0.2\","
-              + " 53)");
-        }
-        if (server.getPort() < 1 || server.getPort() > 65535) {
-          throw new IllegalArgumentException("nameServers: port " + server.getPort() + " of "
-              + server + " is out of range; expected 1 to 65535 (53 for standard DNS)");
-        }
-        checked.add(server);
-      }
-      this.nameServers = List.copyOf(checked);
+      this.nameServers = Checks.nameServers(servers);
       return this;
-    }
+  }
 
     /**
      * Sets how long one resolution may wait for a name server's answer, across all servers: the
@@ -350,7 +260,7 @@ public final class CutoverResolver implements AutoCloseable {
      * @throws IllegalArgumentException if timeout is null, zero or negative
      */
     public Builder queryTimeout(Duration timeout) {
-      this.queryTimeout = positive("queryTimeout", timeout);
+      this.queryTimeout = Checks.positive("queryTimeout", timeout);
       return this;
     }
 
@@ -363,7 +273,7 @@ public final class CutoverResolver implements AutoCloseable {
      * @throws IllegalArgumentException if minTtl is null, zero or negative
      */
     public Builder minTtl(Duration minTtl) {
-      this.minTtl = positive("minTtl", minTtl);
+      this.minTtl = Checks.positive("minTtl", minTtl);
       return this;
     }
 
@@ -376,7 +286,7 @@ public final class CutoverResolver implements AutoCloseable {
      * @throws IllegalArgumentException if maxTtl is null, zero or negative
      */
     public Builder maxTtl(Duration maxTtl) {
-      this.maxTtl = positive("maxTtl", maxTtl);
+      this.maxTtl = Checks.positive("maxTtl", maxTtl);
       return this;
     }
 
@@ -389,7 +299,7 @@ public final class CutoverResolver implements AutoCloseable {
      * @throws IllegalArgumentException if negativeTtl is null or negative
      */
     public Builder negativeTtl(Duration negativeTtl) {
-      this.negativeTtl = nonNegative("negativeTtl", negativeTtl);
+      this.negativeTtl = Checks.nonNegative("negativeTtl", negativeTtl);
       return this;
     }
 
@@ -402,7 +312,7 @@ public final class CutoverResolver implements AutoCloseable {
      * @throws IllegalArgumentException if maxStale is null or negative
      */
     public Builder maxStale(Duration maxStale) {
-      this.maxStale = nonNegative("maxStale", maxStale);
+      this.maxStale = Checks.nonNegative("maxStale", maxStale);
       return this;
     }
 
@@ -415,25 +325,7 @@ public final class CutoverResolver implements AutoCloseable {
      * @throws IllegalArgumentException if idleTimeout is null, zero or negative
      */
     public Builder idleTimeout(Duration idleTimeout) {
-      this.idleTimeout = positive("idleTimeout", idleTimeout);
-      return this;
-    }
-
-    /**
-     * Sets how long an address still counts as the host's after the last answer that contained
-     * it. Default zero: the host's addresses are those of the latest answer. Set it, to a few
-     * TTLs, for weighted records that answer a <em>single</em> address per query (blue on one
-     * query, green on the next): without it, every refresh looks like a change and connections
-     * to the absent address are drained each time. With it, lookups still return the latest
-     * answer (new connections follow the weights), and an address is reported removed, and its
-     * connections drained, only once no answer has contained it for this long.
-     *
-     * @param addressRetention zero or positive
-     * @return this builder
-     * @throws IllegalArgumentException if null or negative
-     */
-    public Builder addressRetention(Duration addressRetention) {
-      this.addressRetention = nonNegative("addressRetention", addressRetention);
+      this.idleTimeout = Checks.positive("idleTimeout", idleTimeout);
       return this;
     }
 
@@ -446,12 +338,9 @@ public final class CutoverResolver implements AutoCloseable {
      * @throws IllegalArgumentException if maxHosts is less than 1
      */
     public Builder maxHosts(int maxHosts) {
-      if (maxHosts < 1) {
-        throw new IllegalArgumentException("maxHosts: expected at least 1, got " + maxHosts);
-      }
-      this.maxHosts = maxHosts;
+      this.maxHosts = Checks.atLeast("maxHosts", maxHosts, 1);
       return this;
-    }
+  }
 
     /**
      * Sets the search domains appended to names with fewer than {@link #ndots} dots. Default:
@@ -463,23 +352,9 @@ public final class CutoverResolver implements AutoCloseable {
      * @throws IllegalArgumentException if a domain is null or not a valid DNS name
      */
     public Builder searchDomains(String... domains) {
-      Objects.requireNonNull(domains, "domains");
-      List<Name> names = new ArrayList<>(domains.length);
-      for (String domain : domains) {
-        if (domain == null || domain.isBlank()) {
-          throw new IllegalArgumentException(
-              "searchDomains: expected a domain name such as example.com, got '" + domain + "'");
-        }
-        try {
-          names.add(Name.fromString(domain, Name.root));
-        } catch (TextParseException e) {
-          throw new IllegalArgumentException(
-              "searchDomains: '" + domain + "' is not a valid domain name: " + e.getMessage(), e);
-        }
-      }
-      this.searchDomains = List.copyOf(names);
+      this.searchDomains = Checks.searchDomains(domains);
       return this;
-    }
+  }
 
     /**
      * Sets how many dots a name needs to be tried as absolute before the search domains. Default:
@@ -490,12 +365,9 @@ public final class CutoverResolver implements AutoCloseable {
      * @throws IllegalArgumentException if ndots is out of range
      */
     public Builder ndots(int ndots) {
-      if (ndots < 0 || ndots > 15) {
-        throw new IllegalArgumentException("ndots: expected 0 to 15, got " + ndots);
-      }
-      this.ndots = ndots;
+      this.ndots = Checks.inRange("ndots", ndots, 0, 15);
       return this;
-    }
+  }
 
     /**
      * Sets which address families are resolved and in which order. Default {@link
@@ -548,32 +420,11 @@ public final class CutoverResolver implements AutoCloseable {
         throw new IllegalArgumentException("minTtl (" + minTtl + ") is greater than maxTtl ("
             + maxTtl + "); expected minTtl <= maxTtl");
       }
-      return new CutoverResolver(this);
-    }
-
-    private static Duration positive(String name, Duration value) {
-      if (value == null || value.isZero() || value.isNegative()) {
-        throw new IllegalArgumentException(
-            name + ": expected a positive duration, got " + value);
-      }
-      return value;
-    }
-
-    private static Duration nonNegative(String name, Duration value) {
-      if (value == null || value.isNegative()) {
-        throw new IllegalArgumentException(
-            name + ": expected zero or a positive duration, got " + value);
-      }
-      return value;
-    }
-
-    private static Path defaultHostsFile() {
-      String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
-      if (os.contains("win")) {
-        String root = System.getenv().getOrDefault("SystemRoot", "C:\\Windows");
-        return Path.of(root, "System32", "drivers", "etc", "hosts");
-      }
-      return Path.of("/etc/hosts");
+      DnsSettings dns = new DnsSettings(nameServers, queryTimeout, searchDomains, ndots,
+          resolvedAddressTypes, hostsFile);
+      CacheSettings cache = new CacheSettings(minTtl, maxTtl, negativeTtl, maxStale, idleTimeout,
+          maxHosts);
+      return new CutoverResolver(new ResolverSettings(dns, cache, ticker));
     }
   }
 }

@@ -2,7 +2,9 @@ package dev.cutover.benchmarks;
 
 import dev.cutover.CutoverResolver;
 import dev.cutover.okhttp.CutoverOkHttp;
+import dev.cutover.testkit.BackendServer;
 import dev.cutover.testkit.EmbeddedDnsServer;
+import dev.cutover.testkit.Poll;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -41,6 +43,8 @@ import org.openjdk.jmh.annotations.TearDown;
 public class AddressChangeBenchmark {
   private static final String HOST = "api.cutover.test";
   private static final String GREEN = "127.0.0.2";
+  /** Longer than any set-up takes: the hold is ended by hand once every request is in. */
+  private static final Duration HOLD = Duration.ofSeconds(30);
 
   /** Idle pooled connections to the address that leaves the answer. */
   @Param({"0", "10", "100", "1000"})
@@ -48,7 +52,7 @@ public class AddressChangeBenchmark {
 
   private EmbeddedDnsServer dns;
   private CutoverResolver resolver;
-  private LoopbackServer blue;
+  private BackendServer blue;
   private OkHttpClient client;
   private Request request;
 
@@ -62,7 +66,7 @@ public class AddressChangeBenchmark {
    */
   @Setup(Level.Trial)
   public void setUp() throws IOException {
-    blue = new LoopbackServer(null, false);
+    blue = BackendServer.builder("blue").start();
     dns = EmbeddedDnsServer.start();
     dns.setAddresses(HOST, Resolvers.LONG_TTL, blue.address().getHostAddress());
     // A 1 ms floor: each invocation may refresh the host again at once.
@@ -76,7 +80,7 @@ public class AddressChangeBenchmark {
         .socketFactory(new NoDelaySocketFactory())
         .build();
     client = CutoverOkHttp.wrap(plain, resolver);
-    request = new Request.Builder().url(blue.url(HOST)).build();
+    request = new Request.Builder().url(blue.url(HOST, "/")).build();
   }
 
   /**
@@ -95,7 +99,10 @@ public class AddressChangeBenchmark {
     if (connections == 0) {
       return;
     }
-    blue.holdUntil(connections);
+    // Each request is held at blue until all have arrived, so that the client needs as many
+    // connections; blue counts a request on arrival, before the hold.
+    int before = blue.requestCount();
+    blue.delay(HOLD);
     CountDownLatch done = new CountDownLatch(connections);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     for (int i = 0; i < connections; i++) {
@@ -115,6 +122,9 @@ public class AddressChangeBenchmark {
         }
       });
     }
+    Poll.until(Duration.ofSeconds(60), connections + " requests held at blue",
+        () -> blue.requestCount() - before >= connections || failure.get() != null);
+    blue.delay(Duration.ZERO);
     if (!done.await(60, TimeUnit.SECONDS) || failure.get() != null) {
       throw new IllegalStateException("could not open the connections", failure.get());
     }

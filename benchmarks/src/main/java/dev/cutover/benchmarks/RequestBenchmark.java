@@ -2,6 +2,7 @@ package dev.cutover.benchmarks;
 
 import dev.cutover.CutoverResolver;
 import dev.cutover.okhttp.CutoverOkHttp;
+import dev.cutover.testkit.BackendServer;
 import dev.cutover.testkit.EmbeddedDnsServer;
 import dev.cutover.testkit.TestCertificates;
 import java.io.IOException;
@@ -49,7 +50,7 @@ public class RequestBenchmark {
 
   private EmbeddedDnsServer dns;
   private CutoverResolver resolver;
-  private LoopbackServer server;
+  private BackendServer server;
   private OkHttpClient plain;
   private OkHttpClient wrapped;
   private Request request;
@@ -67,11 +68,11 @@ public class RequestBenchmark {
     boolean tls = !protocol.equals("HTTP_1_1");
     boolean http2 = protocol.equals("HTTP_2");
     TestCertificates certificates = tls ? TestCertificates.forHosts(HOST) : null;
-    server = new LoopbackServer(certificates, http2);
+    server = BackendServer.builder("backend").tls(certificates).http2(http2).start();
     dns = EmbeddedDnsServer.start();
     dns.setAddresses(HOST, Resolvers.LONG_TTL, server.address().getHostAddress());
     resolver = Resolvers.against(dns).build();
-    request = new Request.Builder().url(server.url(HOST)).build();
+    request = new Request.Builder().url(server.url(HOST, "/")).build();
 
     plain = client(certificates)
         .dns(host -> List.of(server.address()))

@@ -2,6 +2,7 @@ package dev.cutover.benchmarks;
 
 import dev.cutover.CutoverResolver;
 import dev.cutover.okhttp.CutoverOkHttp;
+import dev.cutover.testkit.BackendServer;
 import dev.cutover.testkit.EmbeddedDnsServer;
 import java.io.IOException;
 import java.time.Duration;
@@ -42,8 +43,8 @@ public class RetryBenchmark {
 
   private EmbeddedDnsServer dns;
   private CutoverResolver resolver;
-  private LoopbackServer healthy;
-  private LoopbackServer flapping;
+  private BackendServer healthy;
+  private BackendServer flapping;
   private OkHttpClient plain;
   private OkHttpClient wrapped;
   private Request healthyRequest;
@@ -60,14 +61,14 @@ public class RetryBenchmark {
    */
   @Setup(Level.Trial)
   public void setUp() throws IOException {
-    healthy = new LoopbackServer(null, false);
-    flapping = new LoopbackServer(null, false);
-    flapping.alternate503();
+    healthy = BackendServer.builder("healthy").start();
+    flapping = BackendServer.builder("flapping").start();
+    flapping.unavailableEveryOther();
     dns = EmbeddedDnsServer.start();
     dns.setAddresses(HOST, Resolvers.LONG_TTL, flapping.address().getHostAddress());
     resolver = Resolvers.against(dns).build();
-    healthyRequest = new Request.Builder().url(healthy.url(HOST)).build();
-    flappingRequest = new Request.Builder().url(flapping.url(HOST)).build();
+    healthyRequest = new Request.Builder().url(healthy.url(HOST, "/")).build();
+    flappingRequest = new Request.Builder().url(flapping.url(HOST, "/")).build();
     closingRequest = healthyRequest.newBuilder().header("Connection", "close").build();
 
     plain = client().dns(host -> List.of(flapping.address())).build();

@@ -17,17 +17,25 @@ final class Answer {
   enum Kind { POSITIVE, NEGATIVE, FAILED }
 
   final Kind kind;
-  /** Addresses in served order (preferred family first). Empty unless POSITIVE. */
+  /**
+   * The host's members (see {@link Membership}), the preferred family first: the latest answer's
+   * addresses, then those that left it but still count as the host's. Changes are reported on
+   * this set. Empty unless POSITIVE.
+   */
   final List<InetAddress> addresses;
-  /** Pre-built rotations of {@link #addresses}, so a lookup picks one without allocating. */
-  private final List<List<InetAddress>> rotations;
   final Set<InetAddress> addressSet;
   /**
-   * The addresses the host is considered to have: the answer's, plus, with an address retention,
-   * those seen in earlier answers within it. Changes are reported on this set.
+   * Pre-built rotations of {@link #addresses}, one per member of the preferred family, each
+   * starting with that member, so a lookup picks one without allocating.
    */
-  final List<InetAddress> retained;
-  final Set<InetAddress> retainedSet;
+  final List<List<InetAddress>> rotations;
+  /**
+   * Cumulative presence of the preferred family's members, for a pick that follows how often DNS
+   * names each (a weighted record's weights); null when they all weigh the same.
+   */
+  private final double[] cumulative;
+  /** The membership the addresses came from; kept to apply failure reports to. */
+  final Membership membership;
   /** When the background refresh (or the next retry after a failure) is due. */
   final long refreshAt;
   /** When the TTL (or negative TTL) runs out. For FAILED, when a blocking lookup may try again. */
@@ -42,15 +50,15 @@ final class Answer {
   final Throwable cause;
 
   private Answer(
-      Kind kind, List<InetAddress> addresses, List<InetAddress> retained, long refreshAt,
-      long expiresAt, long staleUntil, Throwable staleCause, QueryOutcome outcome, String detail,
-      Throwable cause) {
+      Kind kind, Membership membership, long refreshAt, long expiresAt, long staleUntil,
+      Throwable staleCause, QueryOutcome outcome, String detail, Throwable cause) {
     this.kind = kind;
-    this.addresses = addresses;
-    this.rotations = rotations(addresses);
+    this.membership = membership;
+    Ordered ordered = Ordered.of(membership.members(), membership.presence());
+    this.addresses = ordered.addresses;
     this.addressSet = Set.copyOf(addresses);
-    this.retained = retained;
-    this.retainedSet = Set.copyOf(retained);
+    this.rotations = rotations(addresses, ordered.leading);
+    this.cumulative = cumulative(ordered.presence, ordered.leading);
     this.refreshAt = refreshAt;
     this.expiresAt = expiresAt;
     this.staleUntil = staleUntil;
@@ -60,36 +68,57 @@ final class Answer {
     this.cause = cause;
   }
 
-  static Answer positive(List<InetAddress> addresses, List<InetAddress> retained,
-      long refreshAt, long expiresAt, long staleUntil) {
-    return new Answer(Kind.POSITIVE, List.copyOf(addresses), List.copyOf(retained), refreshAt,
-        expiresAt, staleUntil, null, QueryOutcome.SUCCESS, null, null);
+  /** A positive answer: the members of {@code membership}, which must have at least one. */
+  static Answer positive(Membership membership, long refreshAt, long expiresAt,
+      long staleUntil) {
+    return new Answer(Kind.POSITIVE, membership, refreshAt, expiresAt, staleUntil, null,
+        QueryOutcome.SUCCESS, null, null);
   }
 
   /** The same addresses and deadlines, now known to be unrenewable for the time being. */
   Answer stale(Throwable why, long retryAt) {
-    return new Answer(Kind.POSITIVE, addresses, retained, retryAt, expiresAt, staleUntil, why,
+    return new Answer(Kind.POSITIVE, membership, retryAt, expiresAt, staleUntil, why,
         QueryOutcome.SUCCESS, null, null);
   }
 
+  /** The same deadlines over other members (after a failure report removed one). */
+  Answer withMembership(Membership next) {
+    return new Answer(kind, next, refreshAt, expiresAt, staleUntil, staleCause, outcome, detail,
+        cause);
+  }
+
   static Answer negative(QueryOutcome outcome, String detail, long expiresAt) {
-    return new Answer(Kind.NEGATIVE, List.of(), List.of(), expiresAt, expiresAt, expiresAt, null,
+    return new Answer(Kind.NEGATIVE, Membership.EMPTY, expiresAt, expiresAt, expiresAt, null,
         outcome, detail, null);
   }
 
   static Answer failed(String detail, Throwable cause, long retryAt) {
-    return new Answer(Kind.FAILED, List.of(), List.of(), retryAt, retryAt, retryAt, null,
+    return new Answer(Kind.FAILED, Membership.EMPTY, retryAt, retryAt, retryAt, null,
         QueryOutcome.FAILURE, detail, cause);
   }
 
   /**
    * One rotation of the addresses, chosen at random per call so that new connections spread
-   * over every address of the preferred family. Random rather than round-robin: a shared counter
-   * would be a write every thread contends for.
+   * over every member of the preferred family, each as often as DNS names it: evenly for a
+   * stable answer, by weight for a weighted record, over the whole pool for one that rotates
+   * (OkHttp connects to the first address it is given). Random rather than round-robin: a shared
+   * counter would be a write every thread contends for.
    */
   List<InetAddress> pick() {
     int n = rotations.size();
-    return n == 1 ? rotations.get(0) : rotations.get(ThreadLocalRandom.current().nextInt(n));
+    if (n == 1) {
+      return rotations.get(0);
+    }
+    if (cumulative == null) {
+      return rotations.get(ThreadLocalRandom.current().nextInt(n));
+    }
+    double target = ThreadLocalRandom.current().nextDouble() * cumulative[n - 1];
+    for (int i = 0; i < n - 1; i++) {
+      if (target < cumulative[i]) {
+        return rotations.get(i);
+      }
+    }
+    return rotations.get(n - 1);
   }
 
   UnknownHostException toException(String host) {
@@ -101,14 +130,9 @@ final class Answer {
   }
 
   /** Rotates within the leading family only, so the preferred family always comes first. */
-  private static List<List<InetAddress>> rotations(List<InetAddress> addresses) {
-    if (addresses.size() < 2) {
+  private static List<List<InetAddress>> rotations(List<InetAddress> addresses, int leading) {
+    if (addresses.size() < 2 || leading < 2) {
       return List.of(addresses);
-    }
-    Class<?> family = addresses.get(0).getClass();
-    int leading = 0;
-    while (leading < addresses.size() && addresses.get(leading).getClass() == family) {
-      leading++;
     }
     List<List<InetAddress>> result = new ArrayList<>(leading);
     for (int shift = 0; shift < leading; shift++) {
@@ -122,8 +146,52 @@ final class Answer {
     return List.copyOf(result);
   }
 
-  boolean sameAddressesAs(Answer other) {
-    return other != null && addressSet.equals(other.addressSet);
+  private static double[] cumulative(double[] presence, int leading) {
+    if (leading < 2) {
+      return null;
+    }
+    boolean even = true;
+    for (int i = 1; i < leading; i++) {
+      even &= presence[i] == presence[0];
+    }
+    if (even) {
+      return null;
+    }
+    double[] result = new double[leading];
+    double sum = 0;
+    for (int i = 0; i < leading; i++) {
+      sum += presence[i];
+      result[i] = sum;
+    }
+    return result;
   }
 
+  /**
+   * The members with the preferred family (that of the latest answer's first address) first, in
+   * their order, and each one's presence alongside.
+   */
+  private record Ordered(List<InetAddress> addresses, double[] presence, int leading) {
+    static Ordered of(List<InetAddress> members, double[] presence) {
+      if (members.isEmpty()) {
+        return new Ordered(List.of(), presence, 0);
+      }
+      Class<?> family = members.get(0).getClass();
+      List<InetAddress> ordered = new ArrayList<>(members.size());
+      double[] weights = new double[members.size()];
+      for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < members.size(); i++) {
+          InetAddress address = members.get(i);
+          if ((address.getClass() == family) == (pass == 0)) {
+            weights[ordered.size()] = presence[i];
+            ordered.add(address);
+          }
+        }
+      }
+      int leading = 0;
+      while (leading < ordered.size() && ordered.get(leading).getClass() == family) {
+        leading++;
+      }
+      return new Ordered(List.copyOf(ordered), weights, leading);
+    }
+  }
 }

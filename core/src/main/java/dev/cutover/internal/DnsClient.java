@@ -4,17 +4,14 @@ import dev.cutover.QueryOutcome;
 import dev.cutover.ResolvedAddressTypes;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
@@ -22,7 +19,6 @@ import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.hosts.HostsFileParser;
@@ -31,69 +27,51 @@ import org.xbill.DNS.hosts.HostsFileParser;
  * Resolves one host name to addresses: hosts file first, then DNS over the configured name
  * servers, following the search list, CNAME chains, and both address families as configured.
  *
- * <p>Queries are sent with dnsjava's {@link SimpleResolver#sendAsync} rather than its {@code
- * ExtendedResolver} or {@code LookupSession}: we need the TTL of every CNAME along the chain
- * (LookupSession hides them) and a bound on the whole resolution that a dead first server cannot
- * eat (ExtendedResolver gives each server the full timeout). Thread-safe.
+ * <p>Queries are sent with dnsjava's {@code SimpleResolver.sendAsync} (see {@link NameServers})
+ * rather than its {@code ExtendedResolver} or {@code LookupSession}: we need the TTL of every
+ * CNAME along the chain (LookupSession hides them) and a bound on the whole resolution that a
+ * dead first server cannot eat (ExtendedResolver gives each server the full timeout).
+ * Thread-safe.
  */
-public final class DnsClient {
+final class DnsClient {
   private static final int MAX_CNAME_HOPS = 8;
 
-  private final List<InetSocketAddress> serverAddresses;
-  private final List<SimpleResolver> servers;
-  private final long queryTimeoutNanos;
+  private final NameServers servers;
   private final List<Name> searchPath;
   private final int ndots;
   private final ResolvedAddressTypes types;
   private final HostsFileParser hostsFile;
-  private final Executor executor;
-  private final ScheduledExecutorService timer;
 
   /**
-   * @param hostsFile the parsed hosts file, or null to skip it
+   * @param settings the settings, system defaults filled in
    * @param executor runs the completion of every query
    * @param timer schedules hedged sends and deadlines
    */
-  public DnsClient(
-      List<InetSocketAddress> serverAddresses,
-      Duration queryTimeout,
-      List<Name> searchPath,
-      int ndots,
-      ResolvedAddressTypes types,
-      HostsFileParser hostsFile,
-      Executor executor,
-      ScheduledExecutorService timer) {
-    this.serverAddresses = List.copyOf(serverAddresses);
-    List<SimpleResolver> resolvers = new ArrayList<>();
-    for (InetSocketAddress address : serverAddresses) {
-      SimpleResolver resolver = new SimpleResolver(address);
-      resolver.setTimeout(queryTimeout);
-      resolvers.add(resolver);
-    }
-    this.servers = List.copyOf(resolvers);
-    this.queryTimeoutNanos = queryTimeout.toNanos();
-    this.searchPath = List.copyOf(searchPath);
-    this.ndots = ndots;
-    this.types = types;
-    this.hostsFile = hostsFile;
-    this.executor = executor;
-    this.timer = timer;
+  DnsClient(DnsSettings settings, Executor executor, ScheduledExecutorService timer) {
+    this.servers =
+        new NameServers(settings.nameServers(), settings.queryTimeout(), executor, timer);
+    this.searchPath = List.copyOf(settings.searchPath());
+    this.ndots = settings.ndots();
+    this.types = settings.addressTypes();
+    Path hosts = settings.hostsFile();
+    this.hostsFile =
+        hosts != null && Files.isReadable(hosts) ? new HostsFileParser(hosts, false) : null;
   }
 
   /** The longest a {@link #resolve} can take: one query time-out per name tried, chained. */
-  public long worstCaseNanos() {
-    return queryTimeoutNanos * (searchPath.size() + 1) * (MAX_CNAME_HOPS / 4 + 1);
+  long worstCaseNanos() {
+    return servers.timeoutNanos() * (searchPath.size() + 1) * (MAX_CNAME_HOPS / 4 + 1);
   }
 
   /** Resolves host (already validated and lower case). The future never completes exceptionally. */
-  public CompletableFuture<Resolution> resolve(String host) {
+  CompletableFuture<Resolution> resolve(String host) {
     Resolution fromHosts = fromHostsFile(host);
     if (fromHosts != null) {
       return CompletableFuture.completedFuture(fromHosts);
     }
     List<Name> candidates;
     try {
-      candidates = candidates(host);
+      candidates = candidates(host, searchPath, ndots);
     } catch (TextParseException e) {
       return CompletableFuture.completedFuture(
           Resolution.negative(QueryOutcome.NXDOMAIN, "not a valid DNS name: " + e.getMessage()));
@@ -134,7 +112,8 @@ public final class DnsClient {
   }
 
   /** The names to try, in order, as a stub resolver with resolv.conf semantics would. */
-  private List<Name> candidates(String host) throws TextParseException {
+  static List<Name> candidates(String host, List<Name> searchPath, int ndots)
+      throws TextParseException {
     if (host.endsWith(".")) {
       return List.of(Name.fromString(host));
     }
@@ -171,12 +150,12 @@ public final class DnsClient {
     }
     resolveName(host, candidates.get(index)).whenComplete((resolution, error) -> {
       Resolution r = error != null ? Resolution.failure(describe(error), error) : resolution;
-      if (r.outcome == QueryOutcome.SUCCESS) {
+      if (r.outcome() == QueryOutcome.SUCCESS) {
         result.complete(r);
-      } else if (r.outcome == QueryOutcome.FAILURE) {
+      } else if (r.outcome() == QueryOutcome.FAILURE) {
         tryCandidate(host, candidates, index + 1, negative, failure != null ? failure : r, result);
       } else {
-        Resolution keep = negative == null || r.outcome == QueryOutcome.NO_DATA ? r : negative;
+        Resolution keep = negative == null || r.outcome() == QueryOutcome.NO_DATA ? r : negative;
         tryCandidate(host, candidates, index + 1, keep, failure, result);
       }
     });
@@ -195,20 +174,20 @@ public final class DnsClient {
     // A failed family fails the whole name: answering with only the other family would look
     // like the failed family's addresses had been removed, and trigger a needless drain.
     for (TypeAnswer answer : List.of(a, aaaa)) {
-      if (answer.outcome == QueryOutcome.FAILURE) {
-        return Resolution.failure(answer.detail, answer.cause);
+      if (answer.outcome() == QueryOutcome.FAILURE) {
+        return Resolution.failure(answer.detail(), answer.cause());
       }
     }
     List<InetAddress> v4 = toAddresses(host, a);
     List<InetAddress> v6 = toAddresses(host, aaaa);
     List<InetAddress> ordered = order(v4, v6);
     if (!ordered.isEmpty()) {
-      long ttl = Math.min(a.records.isEmpty() ? Long.MAX_VALUE : a.ttlSeconds,
-          aaaa.records.isEmpty() ? Long.MAX_VALUE : aaaa.ttlSeconds);
+      long ttl = Math.min(a.records().isEmpty() ? Long.MAX_VALUE : a.ttlSeconds(),
+          aaaa.records().isEmpty() ? Long.MAX_VALUE : aaaa.ttlSeconds());
       return Resolution.success(ordered, ttl);
     }
-    boolean nxdomain = (a == TypeAnswer.ABSENT || a.outcome == QueryOutcome.NXDOMAIN)
-        && (aaaa == TypeAnswer.ABSENT || aaaa.outcome == QueryOutcome.NXDOMAIN);
+    boolean nxdomain = (a == TypeAnswer.ABSENT || a.outcome() == QueryOutcome.NXDOMAIN)
+        && (aaaa == TypeAnswer.ABSENT || aaaa.outcome() == QueryOutcome.NXDOMAIN);
     String families = types == ResolvedAddressTypes.IPV4_ONLY ? "A"
         : types == ResolvedAddressTypes.IPV6_ONLY ? "AAAA" : "A or AAAA";
     return nxdomain
@@ -230,8 +209,8 @@ public final class DnsClient {
   }
 
   private static List<InetAddress> toAddresses(String host, TypeAnswer answer) {
-    List<InetAddress> addresses = new ArrayList<>(answer.records.size());
-    for (Record record : answer.records) {
+    List<InetAddress> addresses = new ArrayList<>(answer.records().size());
+    for (Record record : answer.records()) {
       try {
         InetAddress address = InetAddress.getByAddress(host, record.rdataToWireCanonical());
         if (!addresses.contains(address)) {
@@ -247,7 +226,7 @@ public final class DnsClient {
   /** Queries one name and type, and follows CNAMEs the server did not chase for us. */
   private CompletableFuture<TypeAnswer> queryChain(Name name, int type, int hops) {
     Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
-    return send(query).handle((response, error) -> {
+    return servers.send(query).handle((response, error) -> {
       if (error != null) {
         return CompletableFuture.completedFuture(TypeAnswer.failure(describe(error), error));
       }
@@ -292,113 +271,9 @@ public final class DnsClient {
       // The chain left the server's data (another zone): ask for the target, keep the minimum.
       long chainTtl = minTtl;
       return queryChain(current, type, localHops)
-          .thenApply(rest -> rest.outcome == QueryOutcome.SUCCESS
-              ? TypeAnswer.success(rest.records, Math.min(chainTtl, rest.ttlSeconds)) : rest);
+          .thenApply(rest -> rest.outcome() == QueryOutcome.SUCCESS
+              ? TypeAnswer.success(rest.records(), Math.min(chainTtl, rest.ttlSeconds())) : rest);
     }).thenCompose(f -> f);
-  }
-
-  /**
-   * Sends one query, hedged over the servers: the first server at once, the next one after a
-   * share of the time-out or as soon as a server fails, so that a dead first server costs a
-   * fraction of the budget instead of all of it. The first usable answer wins.
-   */
-  private CompletableFuture<Message> send(Message query) {
-    return new HedgedSend(query).start();
-  }
-
-  private final class HedgedSend {
-    private final Message query;
-    private final CompletableFuture<Message> result = new CompletableFuture<>();
-    private final int attempts = Math.max(2, servers.size());
-    private final List<ScheduledFuture<?>> timers = new ArrayList<>();
-    private int launched;
-    private int pending;
-    private String lastProblem;
-    private Throwable lastError;
-
-    HedgedSend(Message query) {
-      this.query = query;
-    }
-
-    CompletableFuture<Message> start() {
-      long interval = queryTimeoutNanos / attempts;
-      synchronized (this) {
-        launchNext();
-        for (int i = 1; i < attempts; i++) {
-          timers.add(timer.schedule(this::launchScheduled, interval * i, TimeUnit.NANOSECONDS));
-        }
-        timers.add(timer.schedule(this::expire, queryTimeoutNanos, TimeUnit.NANOSECONDS));
-      }
-      result.whenComplete((message, error) -> cancelTimers());
-      return result;
-    }
-
-    private synchronized void cancelTimers() {
-      for (ScheduledFuture<?> scheduled : timers) {
-        scheduled.cancel(false);
-      }
-    }
-
-    private synchronized void launchScheduled() {
-      if (!result.isDone()) {
-        launchNext();
-      }
-    }
-
-    /** Returns false when every attempt has been launched. Caller holds the monitor. */
-    private boolean launchNext() {
-      if (launched >= attempts) {
-        return false;
-      }
-      int index = launched++ % servers.size();
-      pending++;
-      InetSocketAddress address = serverAddresses.get(index);
-      servers.get(index).sendAsync(query, executor)
-          .whenComplete((response, error) -> onResponse(address, response, error));
-      return true;
-    }
-
-    private synchronized void onResponse(InetSocketAddress from, Message response, Throwable error) {
-      pending--;
-      if (result.isDone()) {
-        return;
-      }
-      if (error == null) {
-        int rcode = response.getRcode();
-        if (rcode == Rcode.NOERROR || rcode == Rcode.NXDOMAIN) {
-          result.complete(response);
-          return;
-        }
-        lastProblem = "name server " + hostPort(from) + " answered " + Rcode.string(rcode);
-      } else {
-        Throwable cause = unwrap(error);
-        lastError = cause;
-        lastProblem = "name server " + hostPort(from) + " failed: " + describe(cause);
-      }
-      // A server that answered badly is not worth waiting for: move on to the next one now.
-      if (!launchNext() && pending == 0) {
-        result.completeExceptionally(new IOException(lastProblem, lastError));
-      }
-    }
-
-    private synchronized void expire() {
-      if (!result.isDone()) {
-        String servers = serverAddresses.stream().map(DnsClient::hostPort).toList().toString();
-        String message = "no usable answer from " + servers + " within "
-            + TimeUnit.NANOSECONDS.toMillis(queryTimeoutNanos) + " ms"
-            + (lastProblem != null ? " (" + lastProblem + ")" : "");
-        SocketTimeoutException timeout = new SocketTimeoutException(message);
-        if (lastError != null) {
-          timeout.initCause(lastError);
-        }
-        result.completeExceptionally(timeout);
-      }
-    }
-  }
-
-  static String hostPort(InetSocketAddress address) {
-    String host = address.getAddress().getHostAddress();
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
   }
 
   static Throwable unwrap(Throwable error) {
@@ -417,42 +292,4 @@ public final class DnsClient {
     return message == null || message.isBlank()
         ? cause.getClass().getSimpleName() : message;
   }
-
-  /** What DNS said about one name and one record type. */
-  private static final class TypeAnswer {
-    static final TypeAnswer ABSENT = new TypeAnswer(QueryOutcome.NO_DATA, List.of(), 0, null, null);
-
-    final QueryOutcome outcome;
-    final List<Record> records;
-    final long ttlSeconds;
-    final String detail;
-    final Throwable cause;
-
-    private TypeAnswer(
-        QueryOutcome outcome, List<Record> records, long ttlSeconds, String detail,
-        Throwable cause) {
-      this.outcome = outcome;
-      this.records = records;
-      this.ttlSeconds = ttlSeconds;
-      this.detail = detail;
-      this.cause = cause;
-    }
-
-    static TypeAnswer success(List<Record> records, long ttlSeconds) {
-      return new TypeAnswer(QueryOutcome.SUCCESS, records, ttlSeconds, null, null);
-    }
-
-    static TypeAnswer negative(QueryOutcome outcome) {
-      return new TypeAnswer(outcome, List.of(), 0, null, null);
-    }
-
-    static TypeAnswer failure(String detail, Throwable cause) {
-      return new TypeAnswer(QueryOutcome.FAILURE, List.of(), 0, detail, unwrapOrNull(cause));
-    }
-
-    private static Throwable unwrapOrNull(Throwable cause) {
-      return cause == null ? null : unwrap(cause);
-    }
-  }
-
 }

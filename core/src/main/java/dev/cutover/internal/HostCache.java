@@ -3,6 +3,8 @@ package dev.cutover.internal;
 import dev.cutover.AddressChange;
 import dev.cutover.ResolverListener;
 import dev.cutover.Ticker;
+import dev.cutover.internal.Transitions.Notice;
+import dev.cutover.internal.Transitions.Transition;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -20,67 +22,59 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
 
 /**
  * The resolver's cache: one entry per host, refreshed ahead of expiry on the resolver's thread,
  * so that after the first lookup callers never wait for DNS.
  *
- * <p>Reads are lock-free: an entry's state is one immutable {@link Answer} behind a volatile
+ * <p>Reads are lock-free: an entry's state is one immutable {@link HostState} behind a volatile
  * field. Writes happen only when a query completes, and at most one query per host is in flight
  * at a time, which is what makes a thousand concurrent lookups of an expired name cost one query.
+ * What a completed query changes is decided by {@link Transitions}; this class applies it, logs
+ * and tells the listeners.
  */
-public final class HostCache implements AutoCloseable {
+final class HostCache implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.cutover.CutoverResolver");
   /** How often lastUsed is rewritten at most; saves a shared write on every cache hit. */
   private static final long TOUCH_GRANULARITY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  /** How often idle names are dropped and due refreshes started. */
+  private static final long SWEEP_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** Back-off jitter, from the calling thread's own generator. */
+  private static final RandomGenerator JITTER = () -> ThreadLocalRandom.current().nextLong();
 
   private final DnsClient client;
   private final Ticker ticker;
   private final ScheduledExecutorService scheduler;
+  private final Transitions transitions;
   private final long minTtlNanos;
-  private final long maxTtlNanos;
-  private final long negativeTtlNanos;
-  private final long maxStaleNanos;
   private final long idleTimeoutNanos;
-  private final long addressRetentionNanos;
   private final int maxHosts;
   private final long waitBudgetNanos;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final List<ResolverListener> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
-  public HostCache(
-      DnsClient client,
-      Ticker ticker,
-      ScheduledExecutorService scheduler,
-      Duration minTtl,
-      Duration maxTtl,
-      Duration negativeTtl,
-      Duration maxStale,
-      Duration idleTimeout,
-      int maxHosts,
-      Duration addressRetention,
-      Duration sweepInterval) {
-    this.addressRetentionNanos = addressRetention.toNanos();
+  HostCache(DnsClient client, CacheSettings settings, Ticker ticker,
+      ScheduledExecutorService scheduler) {
     this.client = client;
     this.ticker = ticker;
     this.scheduler = scheduler;
-    this.minTtlNanos = minTtl.toNanos();
-    this.maxTtlNanos = maxTtl.toNanos();
-    this.negativeTtlNanos = negativeTtl.toNanos();
-    this.maxStaleNanos = maxStale.toNanos();
-    this.idleTimeoutNanos = idleTimeout.toNanos();
-    this.maxHosts = maxHosts;
+    this.transitions = new Transitions(settings, JITTER);
+    this.minTtlNanos = settings.minTtl().toNanos();
+    this.idleTimeoutNanos = settings.idleTimeout().toNanos();
+    this.maxHosts = settings.maxHosts();
     this.waitBudgetNanos = client.worstCaseNanos() + TimeUnit.SECONDS.toNanos(1);
-    long sweep = sweepInterval.toNanos();
-    scheduler.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.NANOSECONDS);
+    scheduler.scheduleWithFixedDelay(this::sweep, SWEEP_INTERVAL_NANOS, SWEEP_INTERVAL_NANOS,
+        TimeUnit.NANOSECONDS);
   }
 
-  public void addListener(ResolverListener listener) {
+  void addListener(ResolverListener listener) {
     listeners.add(listener);
   }
 
-  public void removeListener(ResolverListener listener) {
+  void removeListener(ResolverListener listener) {
     listeners.remove(listener);
   }
 
@@ -88,14 +82,14 @@ public final class HostCache implements AutoCloseable {
    * Returns the addresses of a cached host without validation, or null if the host is not cached
    * in a servable state (the caller then takes the slow path). This is the hot path.
    */
-  public List<InetAddress> lookupCached(String host) {
+  List<InetAddress> lookupCached(String host) {
     Entry entry = entries.get(host);
     if (entry == null) {
       return null;
     }
     long now = ticker.read();
     entry.touch(now);
-    Answer answer = entry.answer;
+    Answer answer = entry.state.answer();
     if (answer == null || answer.kind != Answer.Kind.POSITIVE) {
       return null;
     }
@@ -119,14 +113,14 @@ public final class HostCache implements AutoCloseable {
   }
 
   /** The slow path: creates the entry if needed and waits for DNS when nothing can be served. */
-  public List<InetAddress> lookup(String normalizedHost) throws UnknownHostException {
+  List<InetAddress> lookup(String normalizedHost) throws UnknownHostException {
     ensureOpen();
     List<InetAddress> cached = lookupCached(normalizedHost);
     if (cached != null) {
       return cached;
     }
     Entry entry = entryFor(normalizedHost);
-    Answer answer = entry.answer;
+    Answer answer = entry.state.answer();
     long now = ticker.read();
     if (answer != null) {
       if (answer.kind == Answer.Kind.POSITIVE && now < answer.staleUntil) {
@@ -147,18 +141,18 @@ public final class HostCache implements AutoCloseable {
    * Marks a host as in use without a lookup, so it keeps being refreshed; starts resolving it in
    * the background if it is not tracked. Never blocks.
    */
-  public void track(String normalizedHost) {
+  void track(String normalizedHost) {
     if (closed || touch(normalizedHost)) {
       return;
     }
     Entry entry = entryFor(normalizedHost);
-    if (entry.answer == null) {
+    if (entry.state.answer() == null) {
       startQuery(entry);
     }
   }
 
   /** Marks a tracked host as in use; returns false, doing nothing, if it is not tracked. */
-  public boolean touch(String host) {
+  boolean touch(String host) {
     Entry entry = entries.get(host);
     if (entry == null) {
       return false;
@@ -168,13 +162,13 @@ public final class HostCache implements AutoCloseable {
   }
 
   /** Asks DNS again now, unless this host was queried less than minTtl ago. */
-  public CompletableFuture<List<InetAddress>> refresh(String normalizedHost) {
+  CompletableFuture<List<InetAddress>> refresh(String normalizedHost) {
     ensureOpen();
     Entry entry = entryFor(normalizedHost);
     entry.touch(ticker.read());
     CompletableFuture<Answer> query = entry.inFlight.get();
     if (query == null) {
-      Answer answer = entry.answer;
+      Answer answer = entry.state.answer();
       long now = ticker.read();
       // Only forced refreshes count against the limit: it exists so that a storm of failure
       // signals cannot become a storm of queries, not to delay the first re-check after a
@@ -195,14 +189,39 @@ public final class HostCache implements AutoCloseable {
   }
 
   /** Returns the current addresses of a host without querying, or null if none are known. */
-  public List<InetAddress> peek(String host) {
+  List<InetAddress> peek(String host) {
     Entry entry = entries.get(host);
-    Answer answer = entry == null ? null : entry.answer;
-    return answer == null || answer.kind != Answer.Kind.POSITIVE ? null : answer.retained;
+    Answer answer = entry == null ? null : entry.state.answer();
+    return answer == null || answer.kind != Answer.Kind.POSITIVE ? null : answer.addresses;
   }
 
-  public int size() {
-    return entries.size();
+  /**
+   * Reports that reaching an address of a host failed. Applied on the resolver's thread, in
+   * order with query completions (they are the state's only other writer); never blocks.
+   */
+  void reportFailure(String host, InetAddress address) {
+    Entry entry = entries.get(host);
+    if (entry == null || closed) {
+      return;
+    }
+    try {
+      scheduler.execute(() -> applyFailureReport(entry, address));
+    } catch (RejectedExecutionException closedNow) {
+      // Closed meanwhile: nothing left to tell.
+    }
+  }
+
+  private void applyFailureReport(Entry entry, InetAddress address) {
+    Transition transition = transitions.afterFailureReport(entry.host, entry.state, address);
+    if (transition == null) {
+      return;
+    }
+    entry.state = transition.state();
+    AddressChange change = transition.change();
+    if (change != null) {
+      LOG.log(Level.INFO, "{0} (it failed, and DNS no longer names it)", change);
+      fire(listener -> listener.addressesChanged(change));
+    }
   }
 
   private Entry entryFor(String host) {
@@ -240,7 +259,6 @@ public final class HostCache implements AutoCloseable {
       CompletableFuture<Answer> mine = new CompletableFuture<>();
       if (entry.inFlight.compareAndSet(null, mine)) {
         long started = ticker.read();
-        entry.lastQueryStarted = started;
         try {
           client.resolve(entry.host).whenCompleteAsync(
               (resolution, error) -> finish(entry, mine, started, resolution, error), scheduler);
@@ -253,144 +271,70 @@ public final class HostCache implements AutoCloseable {
     }
   }
 
+  /** Applies a completed query: the decision is {@link Transitions}', the telling is here. */
   private void finish(
       Entry entry, CompletableFuture<Answer> query, long started, Resolution resolution,
       Throwable error) {
+    // At most one query per host is in flight, and this is it; failure reports, the state's only
+    // other writer, run on this same thread.
+    assert entry.inFlight.get() == query;
     Resolution result = error != null
         ? Resolution.failure("internal error: " + DnsClient.describe(error), error) : resolution;
     long now = ticker.read();
-    AddressChange change = null;
-    Answer next;
+    HostState previous = entry.state;
+    Transition transition;
     try {
-      Answer previous = entry.answer;
-      switch (result.outcome) {
-        case SUCCESS: {
-          long ttl = clampTtl(result.ttlSeconds);
-          List<InetAddress> retained = retain(entry, result.addresses, now);
-          next = Answer.positive(result.addresses, retained, now + ttl - ttl / 5, now + ttl,
-              now + ttl + maxStaleNanos);
-          if (entry.lastGood != null
-              && !next.retainedSet.equals(java.util.Set.copyOf(entry.lastGood))) {
-            change = new AddressChange(entry.host, entry.lastGood, next.retained);
-          }
-          if (previous != null && previous.staleCause != null) {
-            LOG.log(Level.INFO, "{0}: DNS answers again, no longer serving stale addresses",
-                entry.host);
-          }
-          entry.lastGood = next.retained;
-          entry.failures = 0;
-          break;
-        }
-        case NXDOMAIN:
-        case NO_DATA:
-          next = Answer.negative(result.outcome, result.detail, now + negativeTtlNanos);
-          entry.failures = 0;
-          if (entry.lastGood != null && previous != null
-              && previous.kind == Answer.Kind.POSITIVE) {
-            LOG.log(Level.WARNING, "{0}: {1}; new connections to it will fail, existing ones are"
-                + " kept", entry.host, result.detail);
-          }
-          break;
-        default: {
-          entry.failures++;
-          long retryAt = now + backoffNanos(entry.failures);
-          if (previous != null && previous.kind == Answer.Kind.POSITIVE
-              && now < previous.staleUntil) {
-            next = previous.stale(describeCause(result), retryAt);
-            if (previous.staleCause == null) {
-              LOG.log(Level.WARNING, "{0}: DNS failed ({1}); serving the last good addresses {2}"
-                  + " for up to {3} s past their TTL", entry.host, result.detail,
-                  previous.addresses, TimeUnit.NANOSECONDS.toSeconds(maxStaleNanos));
-            }
-          } else {
-            String detail = "DNS lookup failed: " + result.detail;
-            if (previous != null && previous.kind == Answer.Kind.POSITIVE) {
-              detail += "; the last good answer " + previous.addresses + " expired "
-                  + TimeUnit.NANOSECONDS.toSeconds(now - previous.expiresAt)
-                  + " s ago, beyond maxStale of " + TimeUnit.NANOSECONDS.toSeconds(maxStaleNanos)
-                  + " s";
-            }
-            next = Answer.failed(detail, result.cause, retryAt);
-          }
-          break;
-        }
-      }
+      transition = transitions.afterQuery(entry.host, previous, result, now);
     } catch (RuntimeException bug) {
-      next = Answer.failed("internal error: " + bug, bug, now + minTtlNanos);
+      transition = new Transition(transitions.afterBug(previous, bug, now), null, Notice.NONE);
     }
-    entry.answer = next;
+    log(entry.host, previous, result, transition.notice());
+    entry.state = transition.state();
     entry.inFlight.set(null);
     Duration elapsed = Duration.ofNanos(now - started);
-    for (ResolverListener listener : listeners) {
-      try {
-        listener.queryCompleted(entry.host, result.outcome, elapsed);
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "listener " + listener + " failed", e);
-      }
-    }
+    fire(listener -> listener.queryCompleted(entry.host, result.outcome(), elapsed));
+    AddressChange change = transition.change();
     if (change != null) {
       LOG.log(Level.INFO, "{0}", change);
-      for (ResolverListener listener : listeners) {
-        try {
-          listener.addressesChanged(change);
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "listener " + listener + " failed", e);
-        }
-      }
+      fire(listener -> listener.addressesChanged(change));
     }
     // Waiters wake only after the listeners ran, so whoever gets this answer can rely on the
     // events for it having been delivered.
-    query.complete(next);
+    query.complete(transition.state().answer());
   }
 
-  /**
-   * The answer's addresses, then those seen in earlier answers within the address retention:
-   * a weighted record that answers one address per query would otherwise look like a change
-   * at every refresh.
-   */
-  private List<InetAddress> retain(Entry entry, List<InetAddress> answer, long now) {
-    if (addressRetentionNanos <= 0) {
-      return answer;
+  private void log(String host, HostState previous, Resolution result, Notice notice) {
+    switch (notice) {
+      case STALE_ENDED:
+        LOG.log(Level.INFO, "{0}: DNS answers again, no longer serving stale addresses", host);
+        break;
+      case NAME_GONE:
+        LOG.log(Level.WARNING, "{0}: {1}; new connections to it will fail, existing ones are"
+            + " kept", host, result.detail());
+        break;
+      case STALE_STARTED:
+        LOG.log(Level.WARNING, "{0}: DNS failed ({1}); serving the last good addresses {2}"
+            + " for up to {3} s past their TTL", host, result.detail(),
+            previous.answer().addresses,
+            TimeUnit.NANOSECONDS.toSeconds(transitions.maxStaleNanos()));
+        break;
+      default:
+        break;
     }
-    for (InetAddress address : answer) {
-      entry.lastSeen.put(address, now);
-    }
-    entry.lastSeen.values().removeIf(seen -> now - seen > addressRetentionNanos);
-    List<InetAddress> retained = new java.util.ArrayList<>(answer);
-    for (InetAddress address : entry.lastSeen.keySet()) {
-      if (!retained.contains(address)) {
-        retained.add(address);
-      }
-    }
-    return retained;
   }
 
-  private static Throwable describeCause(Resolution result) {
-    return result.cause != null ? result.cause : new java.io.IOException(result.detail);
-  }
-
-  private long clampTtl(long ttlSeconds) {
-    long nanos = ttlSeconds >= TimeUnit.NANOSECONDS.toSeconds(Long.MAX_VALUE) / 2
-        ? Long.MAX_VALUE / 4 : TimeUnit.SECONDS.toNanos(ttlSeconds);
-    return Math.max(minTtlNanos, Math.min(maxTtlNanos, nanos));
-  }
-
-  /** minTtl, doubling per consecutive failure up to maxTtl, with 20% jitter either way. */
-  private long backoffNanos(int failures) {
-    long base = minTtlNanos << Math.min(failures - 1, 20);
-    long capped = base <= 0 ? maxTtlNanos : Math.min(base, maxTtlNanos);
-    double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
-    return Math.max(1, (long) (capped * jitter));
-  }
-
-  private void notifyStale(String host, List<InetAddress> served, Throwable cause) {
+  private void fire(Consumer<ResolverListener> event) {
     for (ResolverListener listener : listeners) {
       try {
-        listener.staleAnswerServed(host, served, cause);
+        event.accept(listener);
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "listener " + listener + " failed", e);
       }
     }
+  }
+
+  private void notifyStale(String host, List<InetAddress> served, Throwable cause) {
+    fire(listener -> listener.staleAnswerServed(host, served, cause));
   }
 
   private Answer await(Entry entry, CompletableFuture<Answer> query) throws UnknownHostException {
@@ -424,7 +368,7 @@ public final class HostCache implements AutoCloseable {
               TimeUnit.NANOSECONDS.toSeconds(idleTimeoutNanos));
           continue;
         }
-        Answer answer = entry.answer;
+        Answer answer = entry.state.answer();
         if (answer != null && now - answer.refreshAt >= 0 && entry.inFlight.get() == null) {
           startQuery(entry);
         }
@@ -458,19 +402,17 @@ public final class HostCache implements AutoCloseable {
   private static final class Entry {
     final String host;
     final AtomicReference<CompletableFuture<Answer>> inFlight = new AtomicReference<>();
-    volatile Answer answer;
+    /**
+     * Written only on the resolver's thread: by the completion of the query in {@link
+     * #inFlight}, and by failure reports.
+     */
+    volatile HostState state = HostState.NEW;
     volatile long lastUsed;
-    volatile long lastQueryStarted;
     volatile long lastForcedRefresh;
-    /** Only touched while this entry's single query completes, so never concurrently. */
-    List<InetAddress> lastGood;
-    final Map<InetAddress, Long> lastSeen = new java.util.LinkedHashMap<>();
-    int failures;
 
     Entry(String host, long now) {
       this.host = host;
       this.lastUsed = now;
-      this.lastQueryStarted = now - Long.MAX_VALUE / 2;
       this.lastForcedRefresh = now - Long.MAX_VALUE / 2;
     }
 

@@ -6,7 +6,7 @@ import java.util.Locale;
 import org.xbill.DNS.Address;
 
 /** Validation and classification of the host strings callers pass in. Stateless. */
-public final class HostNames {
+final class HostNames {
   private static final String EXPECTED =
       "expected a host name such as api.example.com or an IP literal such as 10.0.0.1";
 
@@ -19,7 +19,7 @@ public final class HostNames {
    * @throws IllegalArgumentException if host is null
    * @throws UnknownHostException if host is not a syntactically valid name
    */
-  public static String normalize(String host) throws UnknownHostException {
+  static String normalize(String host) throws UnknownHostException {
     if (host == null) {
       throw new IllegalArgumentException("host is null; " + EXPECTED);
     }
@@ -75,7 +75,7 @@ public final class HostNames {
    *
    * @throws UnknownHostException if it looks like an IPv6 literal but does not parse
    */
-  public static InetAddress literal(String host) throws UnknownHostException {
+  static InetAddress literal(String host) throws UnknownHostException {
     if (host == null || host.isEmpty()) {
       return null;
     }
@@ -102,7 +102,7 @@ public final class HostNames {
   }
 
   /** Returns whether host is the loopback name that must never go to DNS (RFC 6761). */
-  public static boolean isLocalhost(String normalizedHost) {
+  static boolean isLocalhost(String normalizedHost) {
     return normalizedHost.equals("localhost") || normalizedHost.equals("localhost.");
   }
 

@@ -4,27 +4,19 @@ import dev.cutover.QueryOutcome;
 import java.net.InetAddress;
 import java.util.List;
 
-/** The result of resolving one host through the hosts file or DNS. Immutable. */
-public final class Resolution {
-  final QueryOutcome outcome;
-  /** Addresses in the order they should be served; empty unless SUCCESS. */
-  final List<InetAddress> addresses;
-  /** The smallest TTL along the answer (CNAMEs included), in seconds; 0 for hosts-file answers. */
-  final long ttlSeconds;
-  /** Human-readable reason for a negative outcome or failure; null on success. */
-  final String detail;
-  /** The underlying exception of a failure, if there was one. */
-  final Throwable cause;
-
-  private Resolution(
-      QueryOutcome outcome, List<InetAddress> addresses, long ttlSeconds, String detail,
-      Throwable cause) {
-    this.outcome = outcome;
-    this.addresses = addresses;
-    this.ttlSeconds = ttlSeconds;
-    this.detail = detail;
-    this.cause = cause;
-  }
+/**
+ * The result of resolving one host through the hosts file or DNS. Immutable.
+ *
+ * @param outcome how the resolution ended
+ * @param addresses the addresses in the order they should be served; empty unless SUCCESS
+ * @param ttlSeconds the smallest TTL along the answer (CNAMEs included), in seconds; 0 for
+ *     hosts-file answers, -1 unless SUCCESS
+ * @param detail the human-readable reason for a negative outcome or failure; null on success
+ * @param cause the underlying exception of a failure, if there was one
+ */
+record Resolution(
+    QueryOutcome outcome, List<InetAddress> addresses, long ttlSeconds, String detail,
+    Throwable cause) {
 
   static Resolution success(List<InetAddress> addresses, long ttlSeconds) {
     return new Resolution(QueryOutcome.SUCCESS, List.copyOf(addresses), ttlSeconds, null, null);

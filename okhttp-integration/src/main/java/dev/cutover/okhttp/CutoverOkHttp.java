@@ -3,11 +3,16 @@ package dev.cutover.okhttp;
 import dev.cutover.CutoverListener;
 import dev.cutover.CutoverResolver;
 import dev.cutover.Ticker;
+import dev.cutover.internal.Checks;
 import dev.cutover.okhttp.internal.ClientWiring;
+import dev.cutover.okhttp.internal.DrainSettings;
 import dev.cutover.okhttp.internal.RetrySettings;
 import dev.cutover.okhttp.internal.Sleeper;
+import dev.cutover.okhttp.internal.WrapSettings;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import okhttp3.OkHttpClient;
 
@@ -100,7 +105,7 @@ public final class CutoverOkHttp {
     private Duration addressQuarantine = Duration.ofSeconds(10);
     private DrainMode drainMode = DrainMode.PUBLIC_API;
     private Duration maxConnectionAge = Duration.ZERO;
-    private final java.util.List<CutoverListener> listeners = new java.util.ArrayList<>();
+    private final List<CutoverListener> listeners = new ArrayList<>();
     private Ticker ticker = Ticker.systemTicker();
     private Clock wallClock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.SYSTEM;
@@ -131,10 +136,7 @@ public final class CutoverOkHttp {
      * @throws IllegalArgumentException if out of range
      */
     public Builder maxAttempts(int maxAttempts) {
-      if (maxAttempts < 1 || maxAttempts > 10) {
-        throw new IllegalArgumentException("maxAttempts: expected 1 to 10, got " + maxAttempts);
-      }
-      this.maxAttempts = maxAttempts;
+      this.maxAttempts = Checks.inRange("maxAttempts", maxAttempts, 1, 10);
       return this;
     }
 
@@ -148,7 +150,7 @@ public final class CutoverOkHttp {
      * @throws IllegalArgumentException if null or negative
      */
     public Builder initialBackoff(Duration initialBackoff) {
-      this.initialBackoff = nonNegative("initialBackoff", initialBackoff);
+      this.initialBackoff = Checks.nonNegative("initialBackoff", initialBackoff);
       return this;
     }
 
@@ -160,7 +162,7 @@ public final class CutoverOkHttp {
      * @throws IllegalArgumentException if null or negative
      */
     public Builder maxBackoff(Duration maxBackoff) {
-      this.maxBackoff = nonNegative("maxBackoff", maxBackoff);
+      this.maxBackoff = Checks.nonNegative("maxBackoff", maxBackoff);
       return this;
     }
 
@@ -173,7 +175,7 @@ public final class CutoverOkHttp {
      * @throws IllegalArgumentException if null or negative
      */
     public Builder maxRetryAfter(Duration maxRetryAfter) {
-      this.maxRetryAfter = nonNegative("maxRetryAfter", maxRetryAfter);
+      this.maxRetryAfter = Checks.nonNegative("maxRetryAfter", maxRetryAfter);
       return this;
     }
 
@@ -187,10 +189,7 @@ public final class CutoverOkHttp {
      * @throws IllegalArgumentException if out of range
      */
     public Builder retryBudgetRatio(double ratio) {
-      if (!(ratio >= 0 && ratio <= 1)) {
-        throw new IllegalArgumentException("retryBudgetRatio: expected 0 to 1, got " + ratio);
-      }
-      this.retryBudgetRatio = ratio;
+      this.retryBudgetRatio = Checks.fraction("retryBudgetRatio", ratio);
       return this;
     }
 
@@ -203,11 +202,8 @@ public final class CutoverOkHttp {
      * @throws IllegalArgumentException if negative
      */
     public Builder minRetriesPerSecond(int minRetriesPerSecond) {
-      if (minRetriesPerSecond < 0) {
-        throw new IllegalArgumentException(
-            "minRetriesPerSecond: expected zero or more, got " + minRetriesPerSecond);
-      }
-      this.minRetriesPerSecond = minRetriesPerSecond;
+      this.minRetriesPerSecond =
+          Checks.atLeast("minRetriesPerSecond", minRetriesPerSecond, 0);
       return this;
     }
 
@@ -254,7 +250,7 @@ public final class CutoverOkHttp {
      * @throws IllegalArgumentException if null or negative
      */
     public Builder addressQuarantine(Duration quarantine) {
-      this.addressQuarantine = nonNegative("addressQuarantine", quarantine);
+      this.addressQuarantine = Checks.nonNegative("addressQuarantine", quarantine);
       return this;
     }
 
@@ -270,7 +266,7 @@ public final class CutoverOkHttp {
      * @throws IllegalArgumentException if null or negative
      */
     public Builder maxConnectionAge(Duration maxConnectionAge) {
-      this.maxConnectionAge = nonNegative("maxConnectionAge", maxConnectionAge);
+      this.maxConnectionAge = Checks.nonNegative("maxConnectionAge", maxConnectionAge);
       return this;
     }
 
@@ -339,19 +335,12 @@ public final class CutoverOkHttp {
             + ") is greater than maxBackoff (" + maxBackoff + ")");
       }
       CutoverResolver chosen = resolver != null ? resolver : CutoverResolver.builder().build();
-      RetrySettings settings = new RetrySettings(maxAttempts, initialBackoff, maxBackoff,
+      RetrySettings retry = new RetrySettings(maxAttempts, initialBackoff, maxBackoff,
           maxRetryAfter, retryBudgetRatio, minRetriesPerSecond, retryNonIdempotent,
-          idempotencyKeyHeader, addressQuarantine, maxConnectionAge);
-      return ClientWiring.wrap(
-          existing, chosen, settings, drainMode, ticker, wallClock, sleeper, listeners);
-    }
-
-    private static Duration nonNegative(String name, Duration value) {
-      if (value == null || value.isNegative()) {
-        throw new IllegalArgumentException(
-            name + ": expected zero or a positive duration, got " + value);
-      }
-      return value;
+          idempotencyKeyHeader);
+      DrainSettings drain = new DrainSettings(drainMode, addressQuarantine, maxConnectionAge);
+      return ClientWiring.wrap(existing, chosen,
+          new WrapSettings(retry, drain, listeners, ticker, wallClock, sleeper));
     }
   }
 }

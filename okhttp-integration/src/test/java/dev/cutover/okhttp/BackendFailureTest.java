@@ -1,9 +1,11 @@
 package dev.cutover.okhttp;
 
 import static dev.cutover.okhttp.CutoverFixture.await;
+import static dev.cutover.okhttp.CutoverFixture.firstFailure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cutover.testkit.Load;
 import java.time.Duration;
 import java.util.List;
 import okhttp3.OkHttpClient;
@@ -27,7 +29,7 @@ class BackendFailureTest {
     Load load = blueFailsUnderLoad(http2, () -> fixture.blue.shutdown());
     // A response blue was still sending when it died cannot be saved by any client: at most
     // the one each caller had in flight at that moment.
-    assertTrue(load.bodyFailures.size() <= CALLERS, load.bodyFailures.toString());
+    assertTrue(load.bodyFailures().size() <= CALLERS, load.bodyFailures().toString());
     assertTrue(fixture.green.requestCount() >= CALLERS * 20);
   }
 
@@ -47,7 +49,7 @@ class BackendFailureTest {
     OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(CALLERS).build())
         .resolver(fixture.resolver).initialBackoff(Duration.ofMillis(20))
         .maxBackoff(Duration.ofMillis(100)).build();
-    try (Load load = new Load(client, fixture.get("/steady"), CALLERS)) {
+    try (Load load = Load.builder(client, fixture.get("/steady")).callers(CALLERS).start()) {
       await(Duration.ofSeconds(20), "steady load on blue", () -> load.minimumInPhase() >= 20);
       fixture.flipDnsServerOnly("127.0.0.3");
       fixture.ticker.advance(Duration.ofSeconds(2));
@@ -55,7 +57,8 @@ class BackendFailureTest {
       load.markPhase();
       await(Duration.ofSeconds(30), "20 requests per caller after blue failed",
           () -> load.minimumInPhase() >= 20);
-      assertEquals(List.of(), load.failures, "no idempotent request may fail");
+      assertEquals(List.of(), load.failures(),
+          () -> "no idempotent request may fail" + firstFailure(load));
       return load;
     }
   }
@@ -68,9 +71,9 @@ class BackendFailureTest {
    */
   private static void assertBodiesIntactUnlessMultiplexed(boolean http2, Load load) {
     if (!http2) {
-      assertEquals(List.of(), load.bodyFailures, "HTTP/1.1: no response body may break");
+      assertEquals(List.of(), load.bodyFailures(), "HTTP/1.1: no response body may break");
     } else {
-      assertTrue(load.bodyFailures.size() <= CALLERS, load.bodyFailures.toString());
+      assertTrue(load.bodyFailures().size() <= CALLERS, load.bodyFailures().toString());
     }
   }
 }

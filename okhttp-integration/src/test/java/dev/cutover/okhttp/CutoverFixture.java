@@ -2,12 +2,16 @@ package dev.cutover.okhttp;
 
 import dev.cutover.CutoverResolver;
 import dev.cutover.ResolvedAddressTypes;
+import dev.cutover.okhttp.internal.OkHttpCompat;
 import dev.cutover.testkit.BackendServer;
 import dev.cutover.testkit.EmbeddedDnsServer;
 import dev.cutover.testkit.FakeTicker;
+import dev.cutover.testkit.Load;
 import dev.cutover.testkit.Poll;
 import dev.cutover.testkit.TestCertificates;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -28,8 +32,8 @@ final class CutoverFixture implements AutoCloseable {
   static final String HOST = "api.cutover.test";
   static final Duration TTL = Duration.ofSeconds(30);
 
-  /** OkHttp 4.12 does not drain HTTP/2 connections on a DNS change (see ConnectionTracker). */
-  static final boolean OKHTTP4 = String.valueOf(readVersion()).startsWith("4.");
+  /** OkHttp 4.12 does not drain HTTP/2 connections on a DNS change (see OkHttpCompat). */
+  static final boolean OKHTTP4 = OkHttpCompat.isOkHttp4();
 
   final boolean http2;
   final EmbeddedDnsServer dns;
@@ -103,14 +107,6 @@ final class CutoverFixture implements AutoCloseable {
     resolver.refresh(HOST).toCompletableFuture().get(5, TimeUnit.SECONDS);
   }
 
-  private static Object readVersion() {
-    try {
-      return okhttp3.OkHttp.class.getField("VERSION").get(null);
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError(e);
-    }
-  }
-
   /** Both protocols in both drain modes: the matrix most integration tests run over. */
   static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> setups() {
     return java.util.stream.Stream.of(
@@ -127,6 +123,17 @@ final class CutoverFixture implements AutoCloseable {
 
   static String body(Response response) throws IOException {
     return response.body().string();
+  }
+
+  /** The load's first failure with its stack trace, for a failing assertion's message. */
+  static String firstFailure(Load load) {
+    Throwable first = load.firstFailure();
+    if (first == null) {
+      return "";
+    }
+    StringWriter trace = new StringWriter();
+    first.printStackTrace(new PrintWriter(trace));
+    return "; the first failure: " + trace;
   }
 
   static void await(Duration timeout, String what, BooleanSupplier condition) {

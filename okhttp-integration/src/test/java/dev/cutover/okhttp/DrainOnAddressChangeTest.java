@@ -1,11 +1,13 @@
 package dev.cutover.okhttp;
 
 import static dev.cutover.okhttp.CutoverFixture.await;
+import static dev.cutover.okhttp.CutoverFixture.firstFailure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.testkit.BackendServer;
+import dev.cutover.testkit.Load;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -44,7 +46,7 @@ class DrainOnAddressChangeTest {
     fixture = new CutoverFixture(http2);
     OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(CALLERS).build())
         .resolver(fixture.resolver).drainMode(mode).build();
-    try (Load load = new Load(client, fixture.get("/steady"), CALLERS)) {
+    try (Load load = Load.builder(client, fixture.get("/steady")).callers(CALLERS).start()) {
       await(Duration.ofSeconds(20), "steady load on blue", () -> load.minimumInPhase() >= 20);
       int blueConnections = fixture.blue.connectionCount();
 
@@ -55,8 +57,8 @@ class DrainOnAddressChangeTest {
           () -> load.minimumInPhase() >= 20);
       int blueAfterFlip = fixture.blue.requestCount() - blueAtFlip;
 
-      assertEquals(List.of(), load.failures, "no request may fail");
-      assertEquals(List.of(), load.bodyFailures, "draining must not cut a response being read");
+      assertEquals(List.of(), load.failures(), () -> "no request may fail" + firstFailure(load));
+      assertEquals(List.of(), load.bodyFailures(), "draining must not cut a response being read");
       if (!fixture.drainsOnChange()) {
         // OkHttp 4.12 + HTTP/2: the busy connection is kept (draining it could cut streams);
         // what must hold is that nothing failed and blue is still served over it.
@@ -66,7 +68,7 @@ class DrainOnAddressChangeTest {
       int bound = bound(http2, mode, blueConnections);
       assertTrue(blueAfterFlip <= bound, "blue got " + blueAfterFlip + " requests after the flip;"
           + " bound " + bound + " (" + blueConnections + " connections, " + mode + ")");
-      for (List<String> answers : load.answersInPhase()) {
+      for (List<String> answers : answersInPhase(load)) {
         assertEquals(List.of("green", "green", "green", "green", "green"),
             answers.subList(answers.size() - 5, answers.size()),
             "every caller ends on green: " + answers);
@@ -103,7 +105,8 @@ class DrainOnAddressChangeTest {
         client.newCall(fixture.get("/warm-up")).execute().close();
         clients.add(client);
       }
-      try (Load load = new Load(clients, fixture.get("/spread"), clients.size())) {
+      try (Load load = Load.builder(clients, fixture.get("/spread")).callers(clients.size())
+          .start()) {
         await(Duration.ofSeconds(20), "load on a and b", () -> load.minimumInPhase() >= 30);
         Set<Connection> toA = connections.openTo(a);
         assertFalse(toA.isEmpty(), "some connections go to a");
@@ -117,8 +120,8 @@ class DrainOnAddressChangeTest {
         await(Duration.ofSeconds(20), "30 requests per caller after the rotation",
             () -> load.minimumInPhase() >= 30);
 
-        assertEquals(List.of(), load.failures);
-        assertEquals(List.of(), load.bodyFailures, "draining must not cut a response being read");
+        assertEquals(List.of(), load.failures(), () -> firstFailure(load));
+        assertEquals(List.of(), load.bodyFailures(), "draining must not cut a response being read");
         for (Connection connection : toA) {
           assertFalse(connection.socket().isClosed(), "a connection to a was closed");
         }
@@ -135,6 +138,14 @@ class DrainOnAddressChangeTest {
             "no new connection goes to b once it left the answer");
       }
     }
+  }
+
+  /** Each caller's answers in the current phase: the body, or what went wrong. */
+  private static List<List<String>> answersInPhase(Load load) {
+    return load.exchangesInPhase().stream()
+        .map(exchanges -> exchanges.stream().map(e -> e.ok() ? e.body() : e.toString())
+            .collect(Collectors.toList()))
+        .collect(Collectors.toList());
   }
 
   /**

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.okhttp.internal.Sleeper;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -14,7 +13,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okio.BufferedSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -174,33 +172,5 @@ class RetryOn503Test {
     }
     assertEquals(1 + blueAttempts(http2, mode), fixture.blue.requestCount(),
         "blue, quarantined after its 503, was tried last and so not again");
-  }
-
-  /** A body OkHttp must never transmit twice. */
-  static final class OneShotBody extends RequestBody {
-    private final String content;
-    private int writes;
-
-    OneShotBody(String content) {
-      this.content = content;
-    }
-
-    @Override
-    public MediaType contentType() {
-      return MediaType.get("text/plain");
-    }
-
-    @Override
-    public boolean isOneShot() {
-      return true;
-    }
-
-    @Override
-    public void writeTo(BufferedSink sink) throws IOException {
-      if (++writes > 1) {
-        throw new IllegalStateException("one-shot body written twice");
-      }
-      sink.writeUtf8(content);
-    }
   }
 }

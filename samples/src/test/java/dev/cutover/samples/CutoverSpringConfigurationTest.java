@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cutover.CutoverResolver;
 import dev.cutover.testkit.BackendServer;
 import dev.cutover.testkit.EmbeddedDnsServer;
+import dev.cutover.testkit.Poll;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -89,6 +90,10 @@ class CutoverSpringConfigurationTest {
 
       // Nothing in the sample calls bindTo: the meters are there because Boot bound the bean.
       MeterRegistry registry = context.getBean(MeterRegistry.class);
+      // The address change is counted on the resolver's thread, which can still be at it a few
+      // milliseconds after the retried call has returned (seen: 12 to 58 ms).
+      Poll.until(Duration.ofSeconds(5), "the address change counted", () -> registry
+          .find("cutover.dns.address.changes").tag("target.host", HOST).counter() != null);
       assertEquals(1.0, registry.get("cutover.dns.address.changes").tag("target.host", HOST)
           .counter().count());
       assertEquals(1.0, registry.get("cutover.retries").tag("target.host", HOST)

@@ -72,6 +72,7 @@ public final class BackendServer implements AutoCloseable {
   public static final int MAX_RECORDED_REQUESTS = 10_000;
 
   private static final int PAIR_ATTEMPTS = 5;
+  private static final int MIN_PRUNE = 1024;
   private static final int MIN_STATUS = 200;
   private static final int MAX_STATUS = 599;
   private static final String BACKEND_HEADER = "X-Backend";
@@ -80,6 +81,7 @@ public final class BackendServer implements AutoCloseable {
   /** What the server does with the next request. */
   private enum Mode {
     STATUS,
+    ALTERNATE,
     RESET
   }
 
@@ -89,6 +91,8 @@ public final class BackendServer implements AutoCloseable {
     final int code;
     final String body;
     final String retryAfter;
+    /** For {@link Mode#ALTERNATE}: requests answered under this behaviour so far. */
+    final AtomicInteger answered = new AtomicInteger();
 
     Behavior(Mode mode, int code, String body, String retryAfter) {
       this.mode = mode;
@@ -316,6 +320,7 @@ public final class BackendServer implements AutoCloseable {
               accepted.setTcpNoDelay(true);
               acceptedConnections.incrementAndGet();
               openSockets.add(accepted);
+              pruneClosedSockets();
               return accepted;
             }
           };
@@ -385,8 +390,10 @@ public final class BackendServer implements AutoCloseable {
   private volatile boolean closed;
   private final AtomicBoolean shutdownStarted = new AtomicBoolean();
   private final AtomicInteger acceptedConnections = new AtomicInteger();
-  // Accepted sockets not yet seen closed; pruned whenever they are counted.
+  // Accepted sockets not yet seen closed; pruned whenever they are counted or have piled up.
   private final Set<Socket> openSockets = ConcurrentHashMap.newKeySet();
+  // Only the accepting thread reads and writes it.
+  private int pruneAt = MIN_PRUNE;
 
   private final Object lock = new Object();
   // Guarded by lock, so that the counters and the recorded requests always agree.
@@ -576,6 +583,15 @@ public final class BackendServer implements AutoCloseable {
               + (retryAfter == null ? "null" : "\"" + retryAfter + "\""));
     }
     behavior = new Behavior(Mode.STATUS, 503, name + " unavailable", retryAfter);
+  }
+
+  /**
+   * Answers 503 and 200 in turn, starting with a 503 (as {@link #unavailable()}) for the next
+   * request, then a 200 (as {@link #serve()}): a server being swapped out, seen by a
+   * single-threaded client as exactly one 503 and then a 200 for each call that retries once.
+   */
+  public void unavailableEveryOther() {
+    behavior = new Behavior(Mode.ALTERNATE, 503, name + " unavailable", null);
   }
 
   /**
@@ -837,6 +853,19 @@ public final class BackendServer implements AutoCloseable {
     return closed;
   }
 
+  /**
+   * Forgets closed sockets once the set has doubled since the last time, so that a long run of
+   * short connections (a benchmark's) costs the same per connection throughout and holds no more
+   * than twice the open sockets.
+   */
+  private void pruneClosedSockets() {
+    int size = openSockets.size();
+    if (size >= pruneAt) {
+      openSockets.removeIf(Socket::isClosed);
+      pruneAt = Math.max(MIN_PRUNE, 2 * openSockets.size());
+    }
+  }
+
   private void markClosed() {
     closed = true;
     synchronized (delayLock) {
@@ -904,6 +933,9 @@ public final class BackendServer implements AutoCloseable {
   }
 
   private MockResponse response(Behavior current, String method) {
+    if (current.mode == Mode.ALTERNATE && current.answered.getAndIncrement() % 2 != 0) {
+      current = serving(name);
+    }
     MockResponse response =
         new MockResponse()
             .setResponseCode(current.code)

@@ -55,7 +55,7 @@ import org.xbill.DNS.Update;
  * 10.0.0.3}). A client such as OkHttp connects to the first address it is given, so a test knows
  * which server a new connection reaches.
  */
-public final class Bind9Server implements AutoCloseable {
+public final class Bind9Server implements DnsServer {
 
   private static final String LOOPBACK = "127.0.0.1";
   private static final Duration START_DEADLINE = Duration.ofSeconds(15);
@@ -186,6 +186,7 @@ public final class Bind9Server implements AutoCloseable {
    *
    * @return {@code 127.0.0.1} and the port
    */
+  @Override
   public InetSocketAddress address() {
     return address;
   }
@@ -232,11 +233,13 @@ public final class Bind9Server implements AutoCloseable {
    * @param ttl the TTL of every record, whole seconds (fractions are dropped), from 0 to
    *     2<sup>31</sup>-1 seconds
    * @param ipLiterals IPv4 and IPv6 address literals, in any mix
+   * @return this server
    * @throws IOException if the update is not answered or its rcode is not NOERROR
    * @throws IllegalArgumentException if the name is invalid or outside the zone, or the TTL or a
    *     literal is invalid
    */
-  public synchronized void setAddresses(String name, Duration ttl, String... ipLiterals)
+  @Override
+  public synchronized Bind9Server setAddresses(String name, Duration ttl, String... ipLiterals)
       throws IOException {
     Name owner = nameInZone(name);
     long ttlSeconds = EmbeddedDnsServer.ttlSeconds(ttl);
@@ -261,6 +264,7 @@ public final class Bind9Server implements AutoCloseable {
       update.add(record);
     }
     send(update, "set the addresses of " + owner);
+    return this;
   }
 
   /**
@@ -271,11 +275,13 @@ public final class Bind9Server implements AutoCloseable {
    *     seconds
    * @param target the canonical name; without any dot it is relative to the zone, else absolute
    *     and possibly outside the zone
+   * @return this server
    * @throws IOException if the update is not answered or its rcode is not NOERROR
    * @throws IllegalArgumentException if the name is invalid, outside the zone or the apex, or the
    *     TTL or the target is invalid
    */
-  public synchronized void setCname(String name, Duration ttl, String target)
+  @Override
+  public synchronized Bind9Server setCname(String name, Duration ttl, String target)
       throws IOException {
     Name owner = nameInZone(name);
     if (owner.equals(zone)) {
@@ -287,6 +293,7 @@ public final class Bind9Server implements AutoCloseable {
     update.delete(owner);
     update.add(new CNAMERecord(owner, DClass.IN, ttlSeconds, targetName));
     send(update, "set the CNAME of " + owner);
+    return this;
   }
 
   /**
@@ -294,14 +301,17 @@ public final class Bind9Server implements AutoCloseable {
    * BIND keeps the SOA and NS records.
    *
    * @param name a name in the zone (see the class description)
+   * @return this server
    * @throws IOException if the update is not answered or its rcode is not NOERROR
    * @throws IllegalArgumentException if the name is invalid or outside the zone
    */
-  public synchronized void remove(String name) throws IOException {
+  @Override
+  public synchronized Bind9Server remove(String name) throws IOException {
     Name owner = nameInZone(name);
     Update update = new Update(zone);
     update.delete(owner);
     send(update, "remove " + owner);
+    return this;
   }
 
   /**
@@ -349,6 +359,29 @@ public final class Bind9Server implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       stop();
       throw e;
+    }
+  }
+
+  /**
+   * Starts an outage by stopping {@code named} ({@link #stop()}): its port is closed, so clients
+   * get errors or time-outs. Records are kept. Calling it during an outage does nothing.
+   */
+  @Override
+  public void down() {
+    stop();
+  }
+
+  /**
+   * Ends an outage: starts {@code named} again ({@link #restart()}) unless it is running, and
+   * waits until it answers, with the records it had.
+   *
+   * @throws IOException if {@code named} fails to start or does not answer in 15 s
+   * @throws IllegalStateException if the server was closed
+   */
+  @Override
+  public synchronized void up() throws IOException {
+    if (!isRunning()) {
+      restart();
     }
   }
 

@@ -68,7 +68,7 @@ import org.xbill.DNS.Type;
  * <p>Names are case-insensitive and may be written with or without a trailing dot; they are always
  * taken as absolute (relative to the root).
  */
-public final class EmbeddedDnsServer implements AutoCloseable {
+public final class EmbeddedDnsServer implements DnsServer {
 
   /** What the server does with a query, for all names or for one name. */
   public enum Behavior {
@@ -115,6 +115,7 @@ public final class EmbeddedDnsServer implements AutoCloseable {
   private volatile Behavior globalBehavior = Behavior.ANSWER;
   private final Map<Name, Behavior> nameBehaviors = new ConcurrentHashMap<>();
   private volatile Duration delay = Duration.ZERO;
+  private volatile boolean down;
 
   private final AtomicInteger queryCount = new AtomicInteger();
   private final AtomicInteger tcpQueryCount = new AtomicInteger();
@@ -204,6 +205,7 @@ public final class EmbeddedDnsServer implements AutoCloseable {
    *
    * @return the server's socket address
    */
+  @Override
   public InetSocketAddress address() {
     return address;
   }
@@ -220,6 +222,7 @@ public final class EmbeddedDnsServer implements AutoCloseable {
    * @return this server
    * @throws IllegalArgumentException if the name, the TTL or a literal is invalid
    */
+  @Override
   public EmbeddedDnsServer setAddresses(String name, Duration ttl, String... ipLiterals) {
     Name owner = parseName("name", name);
     long ttlSeconds = ttlSeconds(ttl);
@@ -254,6 +257,7 @@ public final class EmbeddedDnsServer implements AutoCloseable {
    * @return this server
    * @throws IllegalArgumentException if the name, the TTL or the target is invalid
    */
+  @Override
   public EmbeddedDnsServer setCname(String name, Duration ttl, String target) {
     Name owner = parseName("name", name);
     long ttlSeconds = ttlSeconds(ttl);
@@ -271,6 +275,7 @@ public final class EmbeddedDnsServer implements AutoCloseable {
    * @return this server
    * @throws IllegalArgumentException if the name is invalid
    */
+  @Override
   public EmbeddedDnsServer remove(String name) {
     Name owner = parseName("name", name);
     synchronized (writeLock) {
@@ -281,6 +286,22 @@ public final class EmbeddedDnsServer implements AutoCloseable {
       }
     }
     return this;
+  }
+
+  /**
+   * Starts an outage: every query is read and counted but never answered, whatever the behaviors,
+   * as with a server that is down or cut off; clients time out. Records and behaviors are kept.
+   * Calling it during an outage does nothing.
+   */
+  @Override
+  public void down() {
+    down = true;
+  }
+
+  /** Ends an outage: queries are answered again as before it. Does nothing if there is none. */
+  @Override
+  public void up() {
+    down = false;
   }
 
   /**
@@ -607,6 +628,9 @@ public final class EmbeddedDnsServer implements AutoCloseable {
       questionCounts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
     }
 
+    if (down) {
+      return null;
+    }
     Message response = new Message(query.getHeader().getID());
     Header header = response.getHeader();
     header.setFlag(Flags.QR);

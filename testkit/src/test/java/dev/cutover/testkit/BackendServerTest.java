@@ -228,6 +228,34 @@ class BackendServerTest {
 
   @ParameterizedTest
   @EnumSource(Transport.class)
+  void unavailableEveryOtherAlternates503And200StartingWith503(Transport transport)
+      throws IOException {
+    BackendServer blue = start(transport, "blue", "127.0.0.2");
+    OkHttpClient client = client(transport, blue);
+    assertBody("blue", client, blue, "/");
+
+    blue.unavailableEveryOther();
+    List<String> answers = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      try (Response response = get(client, blue, "/")) {
+        answers.add(response.code() + " " + response.body().string() + " "
+            + response.header("X-Backend"));
+      }
+    }
+    assertEquals(List.of("503 blue unavailable blue", "200 blue blue", "503 blue unavailable blue",
+        "200 blue blue", "503 blue unavailable blue"), answers);
+
+    blue.unavailableEveryOther(); // a new switch starts with a 503 again
+    try (Response response = get(client, blue, "/")) {
+      assertEquals(503, response.code());
+    }
+    blue.serve();
+    assertBody("blue", client, blue, "/");
+    assertEquals(8, blue.requestCount());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
   void answersWithAnyStatus(Transport transport) throws IOException {
     BackendServer blue = start(transport, "blue", "127.0.0.2");
     OkHttpClient client = client(transport, blue);

@@ -231,4 +231,25 @@ class Bind9ServerTest {
   private static List<String> sorted(List<String> values) {
     return values.stream().sorted().collect(Collectors.toList());
   }
+
+  @Test
+  void downStopsNamedAndUpBringsItBackWithItsRecords() throws Exception {
+    try (Bind9Server own = Bind9Server.start("down.test")) {
+      DnsServer dns = own;
+      dns.setAddresses("api", TTL, "10.0.0.7");
+      dns.down();
+      assertFalse(own.isRunning());
+      dns.down(); // twice: still one outage
+      assertThrows(IOException.class,
+          () -> resolver(own.address(), Duration.ofMillis(500)).send(newQuery("api.down.test",
+              Type.A)));
+
+      dns.up();
+      assertTrue(own.isRunning());
+      assertEquals(List.of("10.0.0.7"), addresses(query(own, "api.down.test", Type.A)));
+      long pid = own.processHandle().orElseThrow().pid();
+      dns.up(); // when up: named is not restarted
+      assertEquals(pid, own.processHandle().orElseThrow().pid());
+    }
+  }
 }

@@ -301,6 +301,28 @@ class EmbeddedDnsServerTest {
   }
 
   @Test
+  void downAnswersNothingWhateverTheBehaviorAndUpAnswersFromTheKeptRecords() throws Exception {
+    DnsServer dns = server;
+    dns.setAddresses("api.example.test", TTL, "10.0.0.1");
+    server.behavior(EmbeddedDnsServer.Behavior.SERVFAIL);
+
+    dns.down();
+    dns.down(); // twice: still one outage
+    ExecutionException thrown =
+        assertThrows(
+            ExecutionException.class,
+            () -> sendAsync(server.address(), "api.example.test", Type.A, Duration.ofMillis(300)));
+    assertInstanceOf(SocketTimeoutException.class, thrown.getCause(), thrown.toString());
+    assertEquals(1, server.queryCount(), "the dropped query was read");
+
+    dns.up();
+    server.behavior(EmbeddedDnsServer.Behavior.ANSWER);
+    assertEquals(List.of("10.0.0.1"), addresses(query("api.example.test", Type.A)));
+    dns.up(); // when up: nothing changes
+    assertEquals(List.of("10.0.0.1"), addresses(query("api.example.test", Type.A)));
+  }
+
+  @Test
   void nameBehaviorOverridesTheGlobalOneUntilCleared() throws Exception {
     server
         .setAddresses("good.example.test", TTL, "10.0.0.1")

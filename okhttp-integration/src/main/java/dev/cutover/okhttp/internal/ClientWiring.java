@@ -2,8 +2,6 @@ package dev.cutover.okhttp.internal;
 
 import dev.cutover.CutoverResolver;
 import dev.cutover.Ticker;
-import dev.cutover.okhttp.DrainMode;
-import java.time.Clock;
 import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
 
@@ -11,22 +9,25 @@ import okhttp3.OkHttpClient;
 public final class ClientWiring {
   private ClientWiring() {}
 
-  public static OkHttpClient wrap(OkHttpClient existing, CutoverResolver resolver,
-      RetrySettings settings, DrainMode drainMode, Ticker ticker, Clock wallClock,
-      Sleeper sleeper, java.util.List<dev.cutover.CutoverListener> listeners) {
-    Retirer retirer = Retirer.forMode(drainMode);
-    Quarantine quarantine = new Quarantine(ticker, settings.addressQuarantine.toNanos());
+  public static OkHttpClient wrap(
+      OkHttpClient existing, CutoverResolver resolver, WrapSettings settings) {
+    Ticker ticker = settings.ticker();
+    DrainSettings drain = settings.drain();
+    Retirer retirer = Retirer.forMode(drain.mode());
+    Quarantine quarantine = new Quarantine(ticker, drain.addressQuarantine().toNanos());
     ConnectionTracker tracker = new ConnectionTracker(resolver, retirer, quarantine, ticker,
-        settings.maxConnectionAge.toNanos(), new Listeners(listeners));
+        drain.maxConnectionAge().toNanos(), new Listeners(settings.listeners()));
     resolver.addListener(tracker);
+    RetrySettings retry = settings.retry();
     RetryBudget budget =
-        new RetryBudget(ticker, settings.retryBudgetRatio, settings.minRetriesPerSecond);
+        new RetryBudget(ticker, retry.retryBudgetRatio(), retry.minRetriesPerSecond());
+    RetryPolicy policy = new RetryPolicy(retry, budget, ticker, settings.wallClock(),
+        RetryPolicy.THREAD_LOCAL_RANDOM);
     EventListener.Factory userListeners = existing.eventListenerFactory();
     return existing.newBuilder()
         .dns(new ResolverDns(resolver, quarantine))
         .eventListenerFactory(call -> new CutoverEventListener(userListeners.create(call), tracker))
-        .addInterceptor(
-            new RetryInterceptor(settings, tracker, resolver, budget, ticker, wallClock, sleeper))
+        .addInterceptor(new RetryInterceptor(policy, tracker, resolver, ticker, settings.sleeper()))
         .addNetworkInterceptor(new DrainInterceptor(tracker, retirer))
         .build();
   }

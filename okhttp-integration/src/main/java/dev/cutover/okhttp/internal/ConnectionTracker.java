@@ -27,15 +27,8 @@ import okhttp3.Route;
  * <p>Connections through a proxy are not tracked: their socket goes to the proxy, which resolves
  * the target itself.
  */
-public final class ConnectionTracker implements ResolverListener {
+final class ConnectionTracker implements ResolverListener {
   private static final System.Logger LOG = System.getLogger("dev.cutover.okhttp");
-
-  /**
-   * On OkHttp 4.x, retiring a busy HTTP/2 connection was seen to fail streams still in flight on
-   * it (OkHttp closed the socket under them; never on 5.x in the same tests). A DNS change alone
-   * therefore does not retire HTTP/2 connections there: that would be worse than plain OkHttp.
-   */
-  static final boolean DRAIN_MULTIPLEXED_ON_CHANGE = !okHttpVersion().startsWith("4.");
 
   private final CutoverResolver resolver;
   private final Retirer retirer;
@@ -82,9 +75,7 @@ public final class ConnectionTracker implements ResolverListener {
     InetSocketAddress socketAddress = route.socketAddress();
     InetAddress address = socketAddress.getAddress();
     if (route.proxy().type() != Proxy.Type.DIRECT || address == null
-        || connection.socket().isClosed()) {
-      // A closed one is OkHttp 4.12 handing out a pooled connection before its health check,
-      // which will discard it: tracking it again would only count it twice.
+        || OkHttpCompat.isClosedOnAcquire(connection)) {
       return;
     }
     String host = route.address().url().host();
@@ -103,13 +94,13 @@ public final class ConnectionTracker implements ResolverListener {
     resolver.track(host);
     if (!tracked.isRetired() && tracked.expiresAt != Long.MAX_VALUE
         && ticker.read() - tracked.expiresAt >= 0
-        && (DRAIN_MULTIPLEXED_ON_CHANGE || !tracked.isMultiplexed())) {
+        && drainable(tracked)) {
       retire(tracked, RetireReason.MAX_AGE, "it reached its maximum age");
     }
     if (!tracked.isRetired()) {
       List<InetAddress> current = resolver.cachedAddresses(host);
       if (!current.isEmpty() && !current.contains(address)
-          && (DRAIN_MULTIPLEXED_ON_CHANGE || !tracked.isMultiplexed())) {
+          && drainable(tracked)) {
         // Made before a change this tracker had not seen (or for a host it was not watching).
         retire(tracked, RetireReason.ADDRESS_REMOVED,
             "its address is no longer in the DNS answer");
@@ -136,7 +127,7 @@ public final class ConnectionTracker implements ResolverListener {
     for (TrackedConnection tracked : connections.values()) {
       if (tracked.host.equals(change.host()) && change.removed().contains(tracked.address)
           && !tracked.isClosed()
-          && (DRAIN_MULTIPLEXED_ON_CHANGE || !tracked.isMultiplexed())
+          && drainable(tracked)
           && retire(tracked, RetireReason.ADDRESS_REMOVED, "its address left the DNS answer")) {
         drained.add(tracked);
       }
@@ -198,6 +189,11 @@ public final class ConnectionTracker implements ResolverListener {
     resolver.refresh(host); // rate-limited per host by the resolver
   }
 
+  /** Whether a DNS change or age may retire this connection (see OkHttpCompat). */
+  private static boolean drainable(TrackedConnection tracked) {
+    return OkHttpCompat.drainsMultiplexedOnChange() || !tracked.isMultiplexed();
+  }
+
   private boolean retire(TrackedConnection tracked, RetireReason reason, String detail) {
     if (!tracked.retire(reason, detail, ticker.read())) {
       return false;
@@ -243,15 +239,6 @@ public final class ConnectionTracker implements ResolverListener {
   /** Connections currently tracked, open or not yet purged; for tests and metrics. */
   List<TrackedConnection> snapshot() {
     return List.copyOf(connections.values());
-  }
-
-  /** Read reflectively: the constant would otherwise be inlined from the OkHttp we compile on. */
-  static String okHttpVersion() {
-    try {
-      return String.valueOf(okhttp3.OkHttp.class.getField("VERSION").get(null));
-    } catch (ReflectiveOperationException | LinkageError e) {
-      return "unknown";
-    }
   }
 
   private static String literals(Iterable<InetAddress> addresses) {

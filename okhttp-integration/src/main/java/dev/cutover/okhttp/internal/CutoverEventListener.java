@@ -20,8 +20,7 @@ import okhttp3.Response;
  * hands every event, unchanged and in order, to the user's own listener.
  *
  * <p>Delegation is written out by hand because OkHttp 4.12 has no {@code EventListener.plus}.
- * The last four methods exist only in OkHttp 5; on 4.12 they are simply never called, and their
- * parameter types exist there too, so this one class loads on both.
+ * The last four methods exist only in OkHttp 5 (see {@link OkHttpCompat}).
  */
 final class CutoverEventListener extends EventListener {
   private final EventListener delegate;

@@ -47,7 +47,7 @@ final class DrainInterceptor implements Interceptor {
       }
       throw e;
     }
-    if (response.code() == 503 && tracked != null) {
+    if (tracked != null && RetryPolicy.isUnavailable(response)) {
       tracker.unavailable(chain.call(), tracked);
     }
     return response;

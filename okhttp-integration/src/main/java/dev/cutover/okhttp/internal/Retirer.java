@@ -1,8 +1,6 @@
 package dev.cutover.okhttp.internal;
 
 import dev.cutover.okhttp.DrainMode;
-import java.lang.reflect.Method;
-import okhttp3.internal.connection.RealConnection;
 
 /**
  * Stops a busy connection from taking new exchanges. Idle ones are closed by the tracker in
@@ -54,25 +52,12 @@ abstract class Retirer {
   }
 
   /**
-   * Sets RealConnection's "no new exchanges" flag under the connection's monitor, which is the
-   * lock OkHttp's pool holds when it hands a connection to a call: from then on no call can
-   * acquire it, and OkHttp closes it when its last call releases it.
-   *
-   * <p>The setter is used rather than {@code noNewExchanges()}: the setter has the same Java
-   * signature in OkHttp 4.12 and 5.x, while the method is name-mangled in 4.12 and would fail to
-   * link there.
+   * Also marks the connection "no new exchanges" through OkHttp's internals (see {@link
+   * OkHttpCompat#markNoNewExchanges}), where this OkHttp allows it.
    */
   static final class Internals extends Retirer {
     static Internals checked() {
-      try {
-        Method setter = RealConnection.class.getMethod("setNoNewExchanges", boolean.class);
-        if (setter.getReturnType() != void.class) {
-          throw new NoSuchMethodException("setNoNewExchanges returns " + setter.getReturnType());
-        }
-      } catch (NoSuchMethodException | LinkageError e) {
-        throw new IllegalStateException("DrainMode.OKHTTP_INTERNALS is not supported by the OkHttp"
-            + " on the class path (" + e + "); use DrainMode.PUBLIC_API", e);
-      }
+      OkHttpCompat.requireNoNewExchanges();
       return new Internals();
     }
 
@@ -82,12 +67,8 @@ abstract class Retirer {
       return !marks(connection);
     }
 
-    /**
-     * On OkHttp 4.12, marking a busy HTTP/2 connection was seen to cancel a stream whose body
-     * was still being read (never on 5.x), so there it is left to {@code Connection: close}.
-     */
     private static boolean marks(TrackedConnection connection) {
-      return ConnectionTracker.DRAIN_MULTIPLEXED_ON_CHANGE || !connection.isMultiplexed();
+      return OkHttpCompat.marksMultiplexed() || !connection.isMultiplexed();
     }
 
     /** OkHttp closes a marked connection itself when its last call releases it. */
@@ -98,16 +79,7 @@ abstract class Retirer {
 
     @Override
     boolean stopNewExchanges(TrackedConnection tracked) {
-      if (!(tracked.connection instanceof RealConnection) || !marks(tracked)) {
-        return false;
-      }
-      RealConnection connection = (RealConnection) tracked.connection;
-      synchronized (connection) {
-        connection.setNoNewExchanges(true);
-        // The pool's own list of calls, read under the lock the pool hands connections out
-        // under: if it is empty now, nobody holds the connection and nobody ever will again.
-        return connection.getCalls().isEmpty();
-      }
+      return marks(tracked) && OkHttpCompat.markNoNewExchanges(tracked.connection);
     }
   }
 }

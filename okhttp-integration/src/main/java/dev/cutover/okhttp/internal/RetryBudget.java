@@ -59,13 +59,20 @@ final class RetryBudget {
     if (bucket.second != second) {
       synchronized (this) {
         if (bucket.second != second) {
-          bucket.requests.reset();
-          bucket.retries = 0;
-          bucket.second = second;
+          reuse(bucket, second);
         }
       }
     }
     return bucket;
+  }
+
+  /** Hands a bucket whose second has passed to a new second. */
+  private void reuse(Bucket bucket, long second) {
+    // Two threads entering a new second must not both reset it, or one's retries would vanish.
+    assert Thread.holdsLock(this);
+    bucket.requests.reset();
+    bucket.retries = 0;
+    bucket.second = second;
   }
 
   private static final class Bucket {

@@ -3,12 +3,13 @@ package dev.cutover.okhttp.internal;
 import dev.cutover.CutoverListener;
 import dev.cutover.CutoverResolver;
 import dev.cutover.Ticker;
+import dev.cutover.okhttp.internal.RetryDecision.Retry;
+import dev.cutover.okhttp.internal.RetryDecision.Stop;
+import dev.cutover.okhttp.internal.RetryDecision.StopReason;
+import dev.cutover.okhttp.internal.RetryPolicy.Attempt;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,8 +20,9 @@ import okhttp3.Response;
 
 /**
  * The application interceptor: retries a call whose attempt met a cutover signal (a 503, a
- * refused or reset connection) on a fresh connection, only when that is safe, and within the
- * attempt limit, the call's time-out and the retry budget.
+ * refused or reset connection) on a fresh connection, when the {@link RetryPolicy} says so.
+ * This class carries the decision out: it closes what the failed attempt leaves behind, waits,
+ * logs and tells the listeners.
  *
  * <p>It sits after the user's application interceptors, so those still run once per call, and
  * before OkHttp's own retry logic, so every attempt goes through the user's network interceptors
@@ -31,25 +33,19 @@ final class RetryInterceptor implements Interceptor {
   private static final long REFRESH_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long BUDGET_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-  private final RetrySettings settings;
+  private final RetryPolicy policy;
   private final ConnectionTracker tracker;
   private final CutoverResolver resolver;
-  private final RetryBudget budget;
-  private final ReplayPolicy policy;
   private final Ticker ticker;
-  private final Clock wallClock;
   private final Sleeper sleeper;
   private final AtomicLong lastBudgetWarning = new AtomicLong(Long.MIN_VALUE / 2);
 
-  RetryInterceptor(RetrySettings settings, ConnectionTracker tracker, CutoverResolver resolver,
-      RetryBudget budget, Ticker ticker, Clock wallClock, Sleeper sleeper) {
-    this.settings = settings;
+  RetryInterceptor(RetryPolicy policy, ConnectionTracker tracker, CutoverResolver resolver,
+      Ticker ticker, Sleeper sleeper) {
+    this.policy = policy;
     this.tracker = tracker;
     this.resolver = resolver;
-    this.budget = budget;
-    this.policy = new ReplayPolicy(settings.retryNonIdempotent, settings.idempotencyKeyHeader);
     this.ticker = ticker;
-    this.wallClock = wallClock;
     this.sleeper = sleeper;
   }
 
@@ -57,7 +53,7 @@ final class RetryInterceptor implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     Call call = chain.call();
-    budget.recordRequest();
+    policy.recordRequest();
     long started = ticker.read();
     CutoverListener.RetryReason firstReason = null;
     for (int attempt = 1; ; attempt++) {
@@ -69,23 +65,25 @@ final class RetryInterceptor implements Interceptor {
         failure = e;
       }
       TrackedConnection failedOn = tracker.takeFailedAttempt(call);
-      if (response != null && response.code() != 503) {
+      if (response != null && !RetryPolicy.isUnavailable(response)) {
         finished(request, firstReason, attempt - 1, true);
         return response;
       }
-      long delay = retryDelay(request, call, attempt, started, response, failure);
-      if (delay < 0) {
+      RetryDecision decision = policy.decide(new Attempt(request, attempt, response, failure,
+          started, call.timeout().timeoutNanos(), call.isCanceled()));
+      if (decision instanceof Stop stop) {
+        if (stop.reason() == StopReason.BUDGET_EXHAUSTED) {
+          budgetExhausted(request);
+        }
         finished(request, firstReason, attempt - 1, false);
         if (response != null) {
           return response;
         }
         throw failure;
       }
+      Retry retry = (Retry) decision;
       if (firstReason == null) {
-        firstReason = response != null ? CutoverListener.RetryReason.STATUS_503
-            : ReplayPolicy.reach(failure) == ReplayPolicy.Reach.NOT_SENT
-                ? CutoverListener.RetryReason.CONNECT_FAILURE
-                : CutoverListener.RetryReason.CONNECTION_FAILURE;
+        firstReason = retry.reason();
       }
       if (response != null) {
         response.close();
@@ -96,57 +94,23 @@ final class RetryInterceptor implements Interceptor {
       }
       LOG.log(Level.DEBUG, "{0} {1}: {2}, attempt {3} of {4} in {5} ms", request.method(),
           request.url().host(), response != null ? "503" : String.valueOf(failure), attempt + 1,
-          settings.maxAttempts, TimeUnit.NANOSECONDS.toMillis(delay));
+          policy.settings().maxAttempts(), TimeUnit.NANOSECONDS.toMillis(retry.delayNanos()));
       awaitRefresh(request.url().host());
-      sleeper.sleep(delay, call);
+      sleeper.sleep(retry.delayNanos(), call);
     }
   }
 
-  /** Returns the delay before the next attempt, or -1 if this outcome must be returned as is. */
-  private long retryDelay(Request request, Call call, int attempt, long started,
-      Response response, IOException failure) {
-    if (call.isCanceled() || attempt >= settings.maxAttempts) {
-      return -1;
+  private void budgetExhausted(Request request) {
+    tracker.listeners().fire(l -> l.retryBudgetExhausted(request.url().host(), request.method()));
+    long now = ticker.read();
+    long last = lastBudgetWarning.get();
+    if (now - last >= BUDGET_WARNING_INTERVAL_NANOS && lastBudgetWarning.compareAndSet(last, now)) {
+      RetrySettings settings = policy.settings();
+      LOG.log(Level.WARNING, "retry budget exhausted: not retrying {0} {1} and others for a"
+          + " while (at most {2}% extra requests plus {3}/s)", request.method(),
+          request.url().host(), Math.round(settings.retryBudgetRatio() * 100),
+          settings.minRetriesPerSecond());
     }
-    long minimum = 0;
-    if (failure != null) {
-      ReplayPolicy.Reach reach = ReplayPolicy.reach(failure);
-      if (reach == ReplayPolicy.Reach.NOT_RETRYABLE
-          || !ReplayPolicy.bodyIsReplayable(request)
-          || (reach == ReplayPolicy.Reach.MAYBE_SENT && !policy.mayRepeat(request))) {
-        return -1;
-      }
-    } else {
-      if (!policy.mayRepeat(request)) {
-        return -1;
-      }
-      Duration retryAfter = RetryAfter.parse(response.header("Retry-After"), wallClock);
-      if (retryAfter != null) {
-        if (retryAfter.compareTo(settings.maxRetryAfter) > 0) {
-          return -1; // the server asks for longer than we may wait: its answer stands
-        }
-        minimum = retryAfter.toNanos();
-      }
-    }
-    long delay = Math.max(minimum, backoffNanos(attempt));
-    long callTimeout = call.timeout().timeoutNanos();
-    if (callTimeout > 0 && ticker.read() - started + delay >= callTimeout) {
-      return -1;
-    }
-    if (!budget.tryAcquire()) {
-      tracker.listeners().fire(l -> l.retryBudgetExhausted(
-          request.url().host(), request.method()));
-      long now = ticker.read();
-      long last = lastBudgetWarning.get();
-      if (now - last >= BUDGET_WARNING_INTERVAL_NANOS && lastBudgetWarning.compareAndSet(last, now)) {
-        LOG.log(Level.WARNING, "retry budget exhausted: not retrying {0} {1} and others for a"
-            + " while (at most {2}% extra requests plus {3}/s)", request.method(),
-            request.url().host(), Math.round(settings.retryBudgetRatio * 100),
-            settings.minRetriesPerSecond);
-      }
-      return -1;
-    }
-    return delay;
   }
 
   private void finished(Request request, CutoverListener.RetryReason reason, int retries,
@@ -155,15 +119,6 @@ final class RetryInterceptor implements Interceptor {
       tracker.listeners().fire(l -> l.retriesCompleted(
           request.url().host(), request.method(), reason, retries, succeeded));
     }
-  }
-
-  /** Exponential back-off with full jitter: uniform in [0, min(max, initial * 2^(n-1))]. */
-  private long backoffNanos(int attempt) {
-    long ceiling = settings.initialBackoff.toNanos() << Math.min(attempt - 1, 30);
-    if (ceiling <= 0 || ceiling > settings.maxBackoff.toNanos()) {
-      ceiling = settings.maxBackoff.toNanos();
-    }
-    return ceiling <= 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
   }
 
   /**

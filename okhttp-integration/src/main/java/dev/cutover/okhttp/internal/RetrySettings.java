@@ -2,32 +2,25 @@ package dev.cutover.okhttp.internal;
 
 import java.time.Duration;
 
-/** The settings of one wrapped client, validated by the public builder. Immutable. */
-public final class RetrySettings {
-  final int maxAttempts;
-  final Duration initialBackoff;
-  final Duration maxBackoff;
-  final Duration maxRetryAfter;
-  final double retryBudgetRatio;
-  final int minRetriesPerSecond;
-  final boolean retryNonIdempotent;
-  final String idempotencyKeyHeader;
-  final Duration addressQuarantine;
-  final Duration maxConnectionAge;
-
-  public RetrySettings(int maxAttempts, Duration initialBackoff, Duration maxBackoff,
-      Duration maxRetryAfter, double retryBudgetRatio, int minRetriesPerSecond,
-      boolean retryNonIdempotent, String idempotencyKeyHeader, Duration addressQuarantine,
-      Duration maxConnectionAge) {
-    this.maxAttempts = maxAttempts;
-    this.initialBackoff = initialBackoff;
-    this.maxBackoff = maxBackoff;
-    this.maxRetryAfter = maxRetryAfter;
-    this.retryBudgetRatio = retryBudgetRatio;
-    this.minRetriesPerSecond = minRetriesPerSecond;
-    this.retryNonIdempotent = retryNonIdempotent;
-    this.idempotencyKeyHeader = idempotencyKeyHeader;
-    this.addressQuarantine = addressQuarantine;
-    this.maxConnectionAge = maxConnectionAge;
-  }
-}
+/**
+ * When and how a wrapped client retries; validated by {@code CutoverOkHttp.Builder} (see its
+ * setters for each one's meaning). Immutable.
+ *
+ * @param maxAttempts attempts per call in all, the first included
+ * @param initialBackoff the back-off ceiling before the first retry
+ * @param maxBackoff the largest back-off ceiling
+ * @param maxRetryAfter the longest {@code Retry-After} waited out
+ * @param retryBudgetRatio the share of recent requests that retries may add
+ * @param minRetriesPerSecond retries per second allowed whatever the traffic
+ * @param retryNonIdempotent whether non-idempotent methods may be retried after being sent
+ * @param idempotencyKeyHeader the header that makes a POST or PATCH safe to retry
+ */
+public record RetrySettings(
+    int maxAttempts,
+    Duration initialBackoff,
+    Duration maxBackoff,
+    Duration maxRetryAfter,
+    double retryBudgetRatio,
+    int minRetriesPerSecond,
+    boolean retryNonIdempotent,
+    String idempotencyKeyHeader) {}

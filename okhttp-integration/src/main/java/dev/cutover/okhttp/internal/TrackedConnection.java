@@ -1,10 +1,10 @@
 package dev.cutover.okhttp.internal;
 
+import dev.cutover.CutoverListener;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.util.concurrent.atomic.AtomicInteger;
-import dev.cutover.CutoverListener;
 import okhttp3.Connection;
 import okhttp3.Protocol;
 
@@ -17,7 +17,7 @@ import okhttp3.Protocol;
  * the call sees {@link #acquire()} return false before it writes a byte, or the acquire comes
  * first and the close waits for the release.
  */
-public final class TrackedConnection {
+final class TrackedConnection {
   private static final int CLOSED = Integer.MIN_VALUE;
 
   final Connection connection;

@@ -1,0 +1,109 @@
+package dev.cutover.okhttp.internal;
+
+import java.lang.reflect.Method;
+import okhttp3.Connection;
+import okhttp3.internal.connection.RealConnection;
+
+/**
+ * Everything that differs between the OkHttp lines Cutover runs on (5.x and 4.12), in one place,
+ * as OkHttp keeps its own platform differences in {@code internal/platform/Platform}: the rest of
+ * the code asks here instead of checking versions itself. It is also the only class that touches
+ * {@code okhttp3.internal}. Public only so that tests and reports outside this package can print
+ * the version the same way. Stateless and thread-safe.
+ *
+ * <p>One difference is answered by the shape of the code rather than here: {@link
+ * CutoverEventListener} overrides {@code dispatcherQueueStart}, {@code dispatcherQueueEnd},
+ * {@code retryDecision} and {@code followUpDecision}, which exist only in OkHttp 5; on 4.12 they
+ * are never called, and their parameter types exist there too, so the class loads on both.
+ */
+public final class OkHttpCompat {
+  private static final String VERSION = readVersion();
+  private static final boolean OKHTTP_4 = VERSION.startsWith("4.");
+
+  private OkHttpCompat() {}
+
+  /**
+   * The version of the OkHttp on the class path, such as {@code 5.5.1}, or {@code unknown}.
+   * Read reflectively: the constant would otherwise be inlined from the OkHttp compiled against.
+   */
+  public static String version() {
+    return VERSION;
+  }
+
+  /** Whether the OkHttp on the class path is a 4.x release. */
+  public static boolean isOkHttp4() {
+    return OKHTTP_4;
+  }
+
+  /**
+   * Whether a DNS change (or maximum age) may retire a busy HTTP/2 connection. On OkHttp 4.x,
+   * retiring one was seen to fail streams still in flight on it (OkHttp closed the socket under
+   * them; never on 5.x in the same tests), which would be worse than plain OkHttp; there such
+   * connections are retired only after they failed (503, reset).
+   */
+  static boolean drainsMultiplexedOnChange() {
+    return !OKHTTP_4;
+  }
+
+  /**
+   * Whether {@link #markNoNewExchanges} may be used on an HTTP/2 connection. On OkHttp 4.12,
+   * marking a busy one was seen to cancel a stream whose body was still being read (never on
+   * 5.x), so there it is left to {@code Connection: close}.
+   */
+  static boolean marksMultiplexed() {
+    return !OKHTTP_4;
+  }
+
+  /**
+   * Whether a connection handed to a call is already closed. OkHttp 4.12 hands out a pooled
+   * connection before its health check, which then discards it: tracking it would count it twice.
+   */
+  static boolean isClosedOnAcquire(Connection connection) {
+    return connection.socket().isClosed();
+  }
+
+  /**
+   * Checks that {@link #markNoNewExchanges} works on this OkHttp: {@code RealConnection} has the
+   * {@code setNoNewExchanges(boolean)} setter, which has the same Java signature in 4.12 and 5.x
+   * (the {@code noNewExchanges()} method is name-mangled in 4.12 and would fail to link there).
+   *
+   * @throws IllegalStateException naming {@code DrainMode.OKHTTP_INTERNALS} if it does not
+   */
+  static void requireNoNewExchanges() {
+    try {
+      Method setter = RealConnection.class.getMethod("setNoNewExchanges", boolean.class);
+      if (setter.getReturnType() != void.class) {
+        throw new NoSuchMethodException("setNoNewExchanges returns " + setter.getReturnType());
+      }
+    } catch (NoSuchMethodException | LinkageError e) {
+      throw new IllegalStateException("DrainMode.OKHTTP_INTERNALS is not supported by the OkHttp"
+          + " on the class path (" + e + "); use DrainMode.PUBLIC_API", e);
+    }
+  }
+
+  /**
+   * Sets the connection's "no new exchanges" flag under its monitor, which is the lock OkHttp's
+   * pool holds when it hands a connection to a call: from then on no call can acquire it, and
+   * OkHttp closes it when its last call releases it. Returns true only if no call holds it now
+   * (read from the pool's own list, under the same lock), so that closing its socket cannot hit
+   * a call; false also for a connection that is not OkHttp's own.
+   */
+  static boolean markNoNewExchanges(Connection connection) {
+    if (!(connection instanceof RealConnection)) {
+      return false;
+    }
+    RealConnection real = (RealConnection) connection;
+    synchronized (real) {
+      real.setNoNewExchanges(true);
+      return real.getCalls().isEmpty();
+    }
+  }
+
+  private static String readVersion() {
+    try {
+      return String.valueOf(okhttp3.OkHttp.class.getField("VERSION").get(null));
+    } catch (ReflectiveOperationException | LinkageError e) {
+      return "unknown";
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package dev.cutover.okhttp.internal;
+
+import dev.cutover.CutoverListener.RetryReason;
+import dev.cutover.Ticker;
+import dev.cutover.okhttp.internal.RetryDecision.Retry;
+import dev.cutover.okhttp.internal.RetryDecision.Stop;
+import dev.cutover.okhttp.internal.RetryDecision.StopReason;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Decides whether a failed attempt (a 503 or an exception) is retried and after how long: within
+ * the attempt limit, the call's time-out and the retry budget, only when the request is safe to
+ * send again, with jittered exponential back-off and the server's {@code Retry-After}. Decides
+ * only: the {@link RetryInterceptor} logs, notifies and waits. Its one side effect is the budget
+ * it draws from, taken last, only for a retry that will happen. Thread-safe.
+ */
+final class RetryPolicy {
+  /** Back-off jitter from the calling thread's own generator. */
+  static final RandomGenerator THREAD_LOCAL_RANDOM = () -> ThreadLocalRandom.current().nextLong();
+
+  /**
+   * One finished attempt that did not succeed, with what the decision needs from its call.
+   *
+   * @param request the request as sent
+   * @param number the attempt's number, from 1
+   * @param response the 503 it got, or null if it failed
+   * @param failure why it failed, or null if it got a response
+   * @param callStartedNanos ticker time the call started
+   * @param callTimeoutNanos the call's time-out; zero for none
+   * @param canceled whether the call is canceled
+   */
+  record Attempt(Request request, int number, Response response, IOException failure,
+      long callStartedNanos, long callTimeoutNanos, boolean canceled) {}
+
+  private final RetrySettings settings;
+  private final ReplayPolicy replay;
+  private final RetryBudget budget;
+  private final Ticker ticker;
+  private final Clock wallClock;
+  private final RandomGenerator random;
+
+  RetryPolicy(RetrySettings settings, RetryBudget budget, Ticker ticker, Clock wallClock,
+      RandomGenerator random) {
+    this.settings = settings;
+    this.replay = new ReplayPolicy(settings.retryNonIdempotent(), settings.idempotencyKeyHeader());
+    this.budget = budget;
+    this.ticker = ticker;
+    this.wallClock = wallClock;
+    this.random = random;
+  }
+
+  RetrySettings settings() {
+    return settings;
+  }
+
+  /** Counts a call towards the budget retries are a share of. */
+  void recordRequest() {
+    budget.recordRequest();
+  }
+
+  /** Whether this response is a cutover signal worth a retry, rather than the call's answer. */
+  static boolean isUnavailable(Response response) {
+    return response.code() == 503;
+  }
+
+  RetryDecision decide(Attempt attempt) {
+    if (attempt.canceled()) {
+      return new Stop(StopReason.CANCELED);
+    }
+    if (attempt.number() >= settings.maxAttempts()) {
+      return new Stop(StopReason.LAST_ATTEMPT);
+    }
+    Request request = attempt.request();
+    long minimum = 0;
+    RetryReason reason;
+    if (attempt.failure() != null) {
+      ReplayPolicy.Reach reach = ReplayPolicy.reach(attempt.failure());
+      if (reach == ReplayPolicy.Reach.NOT_RETRYABLE) {
+        return new Stop(StopReason.NOT_RETRYABLE);
+      }
+      if (!ReplayPolicy.bodyIsReplayable(request)) {
+        return new Stop(StopReason.BODY_NOT_REPLAYABLE);
+      }
+      if (reach == ReplayPolicy.Reach.MAYBE_SENT && !replay.mayRepeat(request)) {
+        return new Stop(StopReason.NOT_IDEMPOTENT);
+      }
+      reason = reach == ReplayPolicy.Reach.NOT_SENT
+          ? RetryReason.CONNECT_FAILURE : RetryReason.CONNECTION_FAILURE;
+    } else {
+      if (!ReplayPolicy.bodyIsReplayable(request)) {
+        return new Stop(StopReason.BODY_NOT_REPLAYABLE);
+      }
+      if (!replay.mayRepeat(request)) {
+        return new Stop(StopReason.NOT_IDEMPOTENT);
+      }
+      Duration retryAfter =
+          RetryAfter.parse(attempt.response().header("Retry-After"), wallClock);
+      if (retryAfter != null) {
+        if (retryAfter.compareTo(settings.maxRetryAfter()) > 0) {
+          return new Stop(StopReason.RETRY_AFTER_TOO_LONG);
+        }
+        minimum = retryAfter.toNanos();
+      }
+      reason = RetryReason.STATUS_503;
+    }
+    long delay = Math.max(minimum, backoffNanos(attempt.number()));
+    long timeout = attempt.callTimeoutNanos();
+    if (timeout > 0 && ticker.read() - attempt.callStartedNanos() + delay >= timeout) {
+      return new Stop(StopReason.CALL_TIMEOUT);
+    }
+    if (!budget.tryAcquire()) {
+      return new Stop(StopReason.BUDGET_EXHAUSTED);
+    }
+    return new Retry(delay, reason);
+  }
+
+  /** Exponential back-off with full jitter: uniform in [0, min(max, initial * 2^(n-1))]. */
+  long backoffNanos(int attempt) {
+    long max = settings.maxBackoff().toNanos();
+    long ceiling = settings.initialBackoff().toNanos() << Math.min(attempt - 1, 30);
+    if (ceiling <= 0 || ceiling > max) {
+      ceiling = max;
+    }
+    return ceiling <= 0 ? 0 : random.nextLong(ceiling + 1);
+  }
+}

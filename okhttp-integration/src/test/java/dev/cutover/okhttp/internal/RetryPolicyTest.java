@@ -1,0 +1,187 @@
+package dev.cutover.okhttp.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cutover.CutoverListener.RetryReason;
+import dev.cutover.okhttp.OneShotBody;
+import dev.cutover.okhttp.internal.RetryDecision.Retry;
+import dev.cutover.okhttp.internal.RetryDecision.Stop;
+import dev.cutover.okhttp.internal.RetryDecision.StopReason;
+import dev.cutover.okhttp.internal.RetryPolicy.Attempt;
+import dev.cutover.testkit.FakeTicker;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.random.RandomGenerator;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.Test;
+
+/** The retry decision, from plain values: a real request, a real 503 or exception, a fake clock. */
+class RetryPolicyTest {
+  private static final long MS = Duration.ofMillis(1).toNanos();
+  private static final Clock WALL = Clock.fixed(Instant.parse("2026-11-21T12:00:00Z"), ZoneOffset.UTC);
+  /** Full jitter at its top: the wait is the whole ceiling. */
+  private static final RandomGenerator CEILING = new RandomGenerator() {
+    @Override
+    public long nextLong() {
+      return -1;
+    }
+
+    @Override
+    public long nextLong(long bound) {
+      return bound - 1;
+    }
+  };
+
+  private final FakeTicker ticker = new FakeTicker();
+
+  private RetryPolicy policy(int maxAttempts, RetryBudget budget) {
+    RetrySettings settings = new RetrySettings(maxAttempts, Duration.ofMillis(100),
+        Duration.ofMillis(250), Duration.ofSeconds(5), 0.2, 10, false, "Idempotency-Key");
+    return new RetryPolicy(settings, budget, ticker::read, WALL, CEILING);
+  }
+
+  private RetryPolicy policy() {
+    return policy(4, new RetryBudget(ticker::read, 0.2, 10));
+  }
+
+  @Test
+  void a503IsRetriedAfterAJitteredBackOffThatDoublesUpToTheMaximum() {
+    RetryPolicy policy = policy();
+    Request get = Requests.get();
+    assertEquals(new Retry(100 * MS, RetryReason.STATUS_503),
+        policy.decide(unavailable(get, 1, null)));
+    assertEquals(new Retry(200 * MS, RetryReason.STATUS_503),
+        policy.decide(unavailable(get, 2, null)));
+    assertEquals(new Retry(250 * MS, RetryReason.STATUS_503),
+        policy.decide(unavailable(get, 3, null)), "capped at maxBackoff");
+  }
+
+  @Test
+  void theJitterIsFullBelowTheCeiling() {
+    RetrySettings settings = new RetrySettings(3, Duration.ofMillis(100), Duration.ofSeconds(2),
+        Duration.ofSeconds(5), 0.2, 10, false, "Idempotency-Key");
+    RetryPolicy lowest = new RetryPolicy(settings, new RetryBudget(ticker::read, 0.2, 10),
+        ticker::read, WALL, () -> 0L);
+    assertEquals(0, lowest.backoffNanos(1));
+    RetryPolicy threadLocal = new RetryPolicy(settings, new RetryBudget(ticker::read, 0.2, 10),
+        ticker::read, WALL, RetryPolicy.THREAD_LOCAL_RANDOM);
+    for (int i = 0; i < 1_000; i++) {
+      long delay = threadLocal.backoffNanos(2);
+      assertTrue(delay >= 0 && delay <= 200 * MS, String.valueOf(delay));
+    }
+  }
+
+  @Test
+  void theLastAttemptAndCanceledCallsStop() {
+    RetryPolicy policy = policy();
+    assertEquals(new Stop(StopReason.LAST_ATTEMPT),
+        policy.decide(unavailable(Requests.get(), 4, null)));
+    Request get = Requests.get();
+    Attempt canceled = new Attempt(get, 1, Requests.status(get, 503, null), null, 0, 0, true);
+    assertEquals(new Stop(StopReason.CANCELED), policy.decide(canceled));
+  }
+
+  @Test
+  void retryAfterIsWaitedOutUpToItsCap() {
+    RetryPolicy policy = policy();
+    Request get = Requests.get();
+    assertEquals(new Retry(2_000 * MS, RetryReason.STATUS_503),
+        policy.decide(unavailable(get, 1, "2")));
+    assertEquals(new Retry(3_000 * MS, RetryReason.STATUS_503),
+        policy.decide(unavailable(get, 1, "Sat, 21 Nov 2026 12:00:03 GMT")));
+    assertEquals(new Retry(100 * MS, RetryReason.STATUS_503),
+        policy.decide(unavailable(get, 1, "0")), "never shorter than the back-off");
+    assertEquals(new Stop(StopReason.RETRY_AFTER_TOO_LONG),
+        policy.decide(unavailable(get, 1, "6")), "longer than maxRetryAfter: the 503 stands");
+  }
+
+  @Test
+  void a503IsRetriedOnlyForRequestsThatMayBeProcessedTwice() {
+    RetryPolicy policy = policy();
+    assertEquals(new Stop(StopReason.NOT_IDEMPOTENT),
+        policy.decide(unavailable(Requests.post(), 1, null)));
+    Request keyed = Requests.post().newBuilder().header("Idempotency-Key", "k").build();
+    assertEquals(new Retry(100 * MS, RetryReason.STATUS_503),
+        policy.decide(unavailable(keyed, 1, null)));
+    assertEquals(new Stop(StopReason.BODY_NOT_REPLAYABLE), policy.decide(
+        unavailable(Requests.withBody("PUT", new OneShotBody("once")), 1, null)));
+  }
+
+  @Test
+  void aConnectionThatNeverCarriedTheRequestIsRetriedForAnyMethod() {
+    RetryPolicy policy = policy();
+    assertEquals(new Retry(100 * MS, RetryReason.CONNECT_FAILURE),
+        policy.decide(failed(Requests.post(), 1, new ConnectException("refused"))));
+    assertEquals(new Stop(StopReason.BODY_NOT_REPLAYABLE), policy.decide(failed(
+        Requests.withBody("POST", new OneShotBody("once")), 1, new ConnectException("refused"))));
+  }
+
+  @Test
+  void aBrokenExchangeIsRetriedOnlyForRequestsThatMayBeProcessedTwice() {
+    RetryPolicy policy = policy();
+    SocketException reset = new SocketException("Connection reset");
+    assertEquals(new Retry(100 * MS, RetryReason.CONNECTION_FAILURE),
+        policy.decide(failed(Requests.get(), 1, reset)));
+    assertEquals(new Stop(StopReason.NOT_IDEMPOTENT),
+        policy.decide(failed(Requests.post(), 1, reset)));
+    assertEquals(new Stop(StopReason.NOT_RETRYABLE),
+        policy.decide(failed(Requests.get(), 1, new SocketTimeoutException("timeout"))));
+  }
+
+  @Test
+  void aWaitThatWouldOutlastTheCallTimeoutStops() {
+    RetryPolicy policy = policy();
+    Request get = Requests.get();
+    long timeout = Duration.ofSeconds(1).toNanos();
+    ticker.advance(Duration.ofMillis(899));
+    Attempt early = new Attempt(get, 1, Requests.status(get, 503, null), null, 0, timeout, false);
+    assertEquals(new Retry(100 * MS, RetryReason.STATUS_503), policy.decide(early));
+    ticker.advance(Duration.ofMillis(1));
+    assertEquals(new Stop(StopReason.CALL_TIMEOUT), policy.decide(early), "900 + 100 ms >= 1 s");
+    Attempt noTimeout = new Attempt(get, 1, Requests.status(get, 503, null), null, 0, 0, false);
+    assertEquals(new Retry(100 * MS, RetryReason.STATUS_503), policy.decide(noTimeout));
+  }
+
+  @Test
+  void theBudgetIsDrawnLastAndOnlyForARetry() {
+    RetryBudget oneRetry = new RetryBudget(ticker::read, 1.0, 0);
+    oneRetry.recordRequest(); // one request, ratio 1, no floor: exactly one retry
+    RetryPolicy policy = policy(4, oneRetry);
+    assertEquals(new Stop(StopReason.NOT_IDEMPOTENT),
+        policy.decide(unavailable(Requests.post(), 1, null)));
+    assertEquals(new Stop(StopReason.RETRY_AFTER_TOO_LONG),
+        policy.decide(unavailable(Requests.get(), 1, "60")));
+    assertEquals(new Retry(100 * MS, RetryReason.STATUS_503),
+        policy.decide(unavailable(Requests.get(), 1, null)), "the one retry is still there");
+    assertEquals(new Stop(StopReason.BUDGET_EXHAUSTED),
+        policy.decide(unavailable(Requests.get(), 1, null)));
+  }
+
+  @Test
+  void onlyA503IsACutoverSignal() {
+    Request get = Requests.get();
+    assertTrue(RetryPolicy.isUnavailable(Requests.status(get, 503, null)));
+    for (int code : new int[] {200, 404, 429, 500, 502, 504}) {
+      Response response = Requests.status(get, code, null);
+      assertFalse(RetryPolicy.isUnavailable(response), String.valueOf(code));
+    }
+  }
+
+  private static Attempt unavailable(Request request, int number, String retryAfter) {
+    return new Attempt(request, number, Requests.status(request, 503, retryAfter), null, 0, 0,
+        false);
+  }
+
+  private static Attempt failed(Request request, int number, IOException failure) {
+    return new Attempt(request, number, null, failure, 0, 0, false);
+  }
+}
