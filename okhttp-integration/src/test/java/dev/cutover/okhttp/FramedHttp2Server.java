@@ -70,7 +70,10 @@ final class FramedHttp2Server implements AutoCloseable {
   private volatile CountDownLatch endStreamGate;
   private volatile boolean closed;
 
+  /** HTTP/2 connections established so far. */
   final AtomicInteger connections = new AtomicInteger();
+  /** HTTP/2 connections established and not yet closed (as this server sees it). */
+  final AtomicInteger openConnections = new AtomicInteger();
   final AtomicInteger requests = new AtomicInteger();
   /** Responses whose whole body was written; their END_STREAM may still be pending. */
   final AtomicInteger bodiesWritten = new AtomicInteger();
@@ -83,6 +86,12 @@ final class FramedHttp2Server implements AutoCloseable {
 
   FramedHttp2Server(TestCertificates certificates, InetAddress address, byte[] body, int chunk,
       Duration frameGap, Duration endStreamDelay) throws IOException {
+    this(certificates, address, 0, body, chunk, frameGap, endStreamDelay);
+  }
+
+  /** Listens on {@code port} (0: any free one), so that two servers can share a port. */
+  FramedHttp2Server(TestCertificates certificates, InetAddress address, int port, byte[] body,
+      int chunk, Duration frameGap, Duration endStreamDelay) throws IOException {
     if (body.length == 0 || body.length > 60_000 || chunk <= 0 || chunk > 16_384) {
       throw new IllegalArgumentException("body must be 1 to 60000 bytes (within the default"
           + " window) and chunk 1 to 16384, got " + body.length + " and " + chunk);
@@ -92,7 +101,7 @@ final class FramedHttp2Server implements AutoCloseable {
     this.chunk = chunk;
     this.frameGapNanos = frameGap.toNanos();
     this.endStreamDelayNanos = endStreamDelay.toNanos();
-    this.serverSocket = new ServerSocket(0, 50, address);
+    this.serverSocket = new ServerSocket(port, 50, address);
     Thread acceptor = new Thread(this::acceptLoop, "framed-h2-accept");
     acceptor.setDaemon(true);
     acceptor.start();
@@ -162,6 +171,7 @@ final class FramedHttp2Server implements AutoCloseable {
 
   private void serve(Socket raw) {
     sockets.add(raw);
+    boolean open = false;
     try (raw) {
       raw.setTcpNoDelay(true);
       SSLSocket socket = (SSLSocket) certificates.serverSocketFactory().createSocket(
@@ -175,6 +185,8 @@ final class FramedHttp2Server implements AutoCloseable {
         return; // this server speaks HTTP/2 only
       }
       connections.incrementAndGet();
+      openConnections.incrementAndGet();
+      open = true;
       Connection connection = new Connection(socket.getOutputStream());
       DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
       byte[] preface = new byte[PREFACE.length];
@@ -221,6 +233,9 @@ final class FramedHttp2Server implements AutoCloseable {
       // Reset or closed under us: the books say which END_STREAMs were lost.
     } finally {
       sockets.remove(raw);
+      if (open) {
+        openConnections.decrementAndGet();
+      }
     }
   }
 
@@ -312,7 +327,7 @@ final class FramedHttp2Server implements AutoCloseable {
 
   /** For diagnostics in failure messages. */
   String books() {
-    return "connections=" + connections + " requests=" + requests + " bodiesWritten="
+    return "connections=" + connections + " open=" + openConnections + " requests=" + requests + " bodiesWritten="
         + bodiesWritten + " endStreamsSent=" + endStreamsSent + " endStreamsLost="
         + endStreamsLost + " resets=" + resetsByCode + " goAways=" + goAways;
   }
