@@ -8,10 +8,18 @@ package dev.cutover.okhttp;
  * closes every idle connection of every host and none that is busy. Both modes below therefore
  * work per connection, from the wrapped client's own event listener and interceptors; they
  * differ in how a <em>busy</em> connection is stopped.
+ *
+ * <p>Both modes drain the same way on OkHttp 5.x and 4.12, over HTTP/1.1 and HTTP/2. On 4.12
+ * over HTTP/2 that takes one adjustment: 4.12 lets go of a call once its response body has
+ * delivered its Content-Length bytes, before the stream's end arrives, so when a retired
+ * connection's last call lets go, OkHttp closes the socket under streams whose bodies were
+ * already read in full, and their final read (made by {@code ResponseBody.string()} and the like)
+ * fails. OkHttp 5 waits for the end of the stream. On 4.12 the wrapped client therefore ends
+ * every HTTP/2 response body with a Content-Length at that length: after the last byte, a read
+ * that fails reports end of body. Failures before the last byte are reported as before. The
+ * plain-OkHttp reproduction is {@code OkHttpHttp2RetireBehaviourTest} in this module's tests.
  */
 public enum DrainMode {
-  // Note for both modes: on OkHttp 4.12, HTTP/2 connections are not drained on a DNS change,
-  // only retired after a failure (503, reset); see the README.
   /**
    * Public OkHttp API only; the default. A request that lands on a retired connection carries
    * {@code Connection: close}, which makes OkHttp itself retire the connection after that

@@ -2,7 +2,6 @@ package dev.cutover.okhttp;
 
 import dev.cutover.CutoverResolver;
 import dev.cutover.ResolvedAddressTypes;
-import dev.cutover.okhttp.internal.OkHttpCompat;
 import dev.cutover.testkit.BackendServer;
 import dev.cutover.testkit.EmbeddedDnsServer;
 import dev.cutover.testkit.FakeTicker;
@@ -31,9 +30,6 @@ import okhttp3.Response;
 final class CutoverFixture implements AutoCloseable {
   static final String HOST = "api.cutover.test";
   static final Duration TTL = Duration.ofSeconds(30);
-
-  /** OkHttp 4.12 does not drain HTTP/2 connections on a DNS change (see OkHttpCompat). */
-  static final boolean OKHTTP4 = OkHttpCompat.isOkHttp4();
 
   final boolean http2;
   final EmbeddedDnsServer dns;
@@ -114,11 +110,6 @@ final class CutoverFixture implements AutoCloseable {
         org.junit.jupiter.params.provider.Arguments.of(true, DrainMode.PUBLIC_API),
         org.junit.jupiter.params.provider.Arguments.of(false, DrainMode.OKHTTP_INTERNALS),
         org.junit.jupiter.params.provider.Arguments.of(true, DrainMode.OKHTTP_INTERNALS));
-  }
-
-  /** Whether a DNS change drains this fixture's connections. */
-  boolean drainsOnChange() {
-    return !(OKHTTP4 && http2);
   }
 
   /** The sorted literals of addresses, so assertions ignore the rotation order. */

@@ -59,12 +59,6 @@ class DrainOnAddressChangeTest {
 
       assertEquals(List.of(), load.failures(), () -> "no request may fail" + firstFailure(load));
       assertEquals(List.of(), load.bodyFailures(), "draining must not cut a response being read");
-      if (!fixture.drainsOnChange()) {
-        // OkHttp 4.12 + HTTP/2: the busy connection is kept (draining it could cut streams);
-        // what must hold is that nothing failed and blue is still served over it.
-        assertTrue(blueAfterFlip > 0, "the HTTP/2 connection to blue is kept on OkHttp 4.12");
-        return;
-      }
       int bound = bound(http2, mode, blueConnections);
       assertTrue(blueAfterFlip <= bound, "blue got " + blueAfterFlip + " requests after the flip;"
           + " bound " + bound + " (" + blueConnections + " connections, " + mode + ")");
@@ -127,9 +121,6 @@ class DrainOnAddressChangeTest {
         }
         Set<Connection> reusedToA = connections.acquiredSinceCounting(toA);
         assertEquals(toA, reusedToA, "every connection to a keeps serving after the rotation");
-        if (!fixture.drainsOnChange()) {
-          return; // OkHttp 4.12 + HTTP/2: connections to b are kept too, nothing failed
-        }
         int bAfter = fixture.green.requestCount() - bAtFlip;
         int bConnections = connections.countTo(b);
         int bound = bound(http2, mode, bConnections);

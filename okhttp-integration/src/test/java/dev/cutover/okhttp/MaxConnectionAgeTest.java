@@ -42,8 +42,7 @@ class MaxConnectionAgeTest {
     fixture.ticker.advance(Duration.ofSeconds(4)); // 12 s: past the age, even with +10% jitter
     assertEquals("blue", get(client)); // the request that finds it old still completes on it
     assertEquals("blue", get(client));
-    int expected = fixture.drainsOnChange() ? 2 : 1; // OkHttp 4.12 + HTTP/2: kept, see README
-    assertEquals(expected, fixture.blue.connectionCount(),
+    assertEquals(2, fixture.blue.connectionCount(),
         "after the request that found it old, a new connection");
     assertEquals(4, fixture.blue.requestCount());
   }

@@ -136,7 +136,7 @@ class NotACutoverTest {
     // Blue is missing from the latest answer, and now fails: that settles it.
     assertEquals("green", get(client));
     assertEquals(List.of(), sleeps, "a cutover is retried at once, elsewhere");
-    int blueAttempts = http2 && (mode == DrainMode.PUBLIC_API || CutoverFixture.OKHTTP4) ? 2 : 1;
+    int blueAttempts = http2 && mode == DrainMode.PUBLIC_API ? 2 : 1;
     assertEquals(blueBefore + blueAttempts, fixture.blue.requestCount());
     assertEquals(List.of("127.0.0.3"),
         CutoverFixture.literals(fixture.resolver.cachedAddresses(CutoverFixture.HOST)));

@@ -61,12 +61,11 @@ class RetryOn503Test {
   }
 
   /**
-   * On HTTP/2 retired by {@code Connection: close} (public-API mode, and any mode on OkHttp 4)
-   * the shared connection takes one more exchange to retire.
+   * On HTTP/2 retired by {@code Connection: close} (public-API mode) the shared connection takes
+   * one more exchange to retire.
    */
   private static int blueAttempts(boolean http2, DrainMode mode) {
-    boolean headerOnly = mode == DrainMode.PUBLIC_API || CutoverFixture.OKHTTP4;
-    return http2 && headerOnly ? 2 : 1;
+    return http2 && mode == DrainMode.PUBLIC_API ? 2 : 1;
   }
 
   @ParameterizedTest(name = "http2={0} {1}")

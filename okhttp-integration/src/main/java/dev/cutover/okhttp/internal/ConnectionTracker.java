@@ -99,14 +99,12 @@ final class ConnectionTracker implements ResolverListener {
     // Pooled connections mean no lookups; tell the resolver the host is still in use.
     resolver.track(host);
     if (!tracked.isRetired() && tracked.expiresAt != Long.MAX_VALUE
-        && ticker.read() - tracked.expiresAt >= 0
-        && drainable(tracked)) {
+        && ticker.read() - tracked.expiresAt >= 0) {
       retire(tracked, RetireReason.MAX_AGE, "it reached its maximum age");
     }
     if (!tracked.isRetired()) {
       List<InetAddress> current = resolver.cachedAddresses(host);
-      if (!current.isEmpty() && !current.contains(address)
-          && drainable(tracked)) {
+      if (!current.isEmpty() && !current.contains(address)) {
         // Made before a change this tracker had not seen (or for a host it was not watching).
         retire(tracked, RetireReason.ADDRESS_REMOVED,
             "its address is no longer in the DNS answer");
@@ -133,7 +131,6 @@ final class ConnectionTracker implements ResolverListener {
     for (TrackedConnection tracked : connections.values()) {
       if (tracked.host.equals(change.host()) && change.removed().contains(tracked.address)
           && !tracked.isClosed()
-          && drainable(tracked)
           && retire(tracked, RetireReason.ADDRESS_REMOVED, "its address left the DNS answer")) {
         drained.add(tracked);
       }
@@ -214,11 +211,6 @@ final class ConnectionTracker implements ResolverListener {
     } catch (IllegalStateException closed) {
       // The resolver was closed: there is no DNS to ask; the call fails or succeeds on its own.
     }
-  }
-
-  /** Whether a DNS change or age may retire this connection (see OkHttpCompat). */
-  private static boolean drainable(TrackedConnection tracked) {
-    return OkHttpCompat.drainsMultiplexedOnChange() || !tracked.isMultiplexed();
   }
 
   private boolean retire(TrackedConnection tracked, RetireReason reason, String detail) {

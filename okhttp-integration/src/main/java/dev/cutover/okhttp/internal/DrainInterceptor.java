@@ -9,7 +9,8 @@ import okhttp3.Response;
  * The network interceptor: runs once per attempt, on the connection that carries it. Refuses a
  * connection Cutover already closed, marks requests on retired connections (public-API mode), and
  * reports 503s and broken exchanges to the tracker, which asks DNS whether they mean anything.
- * Added last, so what it sets reaches the wire.
+ * Added last, so what it sets reaches the wire, and so that on OkHttp 4 it wraps OkHttp's own
+ * response body (see {@link EndOfBodyAtContentLength}) before any other interceptor reads it.
  */
 final class DrainInterceptor implements Interceptor {
   private final ConnectionTracker tracker;
@@ -48,6 +49,9 @@ final class DrainInterceptor implements Interceptor {
       }
       throw e;
     }
+    // Every response, not only those on retired connections: a connection can be retired while
+    // a response on it is being read, and retiring is safe on OkHttp 4 HTTP/2 only because of it.
+    response = EndOfBodyAtContentLength.apply(request, response);
     if (tracked != null) {
       tracked.exchangeCompleted();
       if (RetryPolicy.isUnavailable(response)) {

@@ -19,6 +19,7 @@ import okhttp3.internal.connection.RealConnection;
 public final class OkHttpCompat {
   private static final String VERSION = readVersion();
   private static final boolean OKHTTP_4 = VERSION.startsWith("4.");
+  private static final boolean RELEASES_CALL_AT_CONTENT_LENGTH = readReleasesCallAtContentLength();
 
   private OkHttpCompat() {}
 
@@ -36,22 +37,17 @@ public final class OkHttpCompat {
   }
 
   /**
-   * Whether a DNS change (or maximum age) may retire a busy HTTP/2 connection. On OkHttp 4.x,
-   * retiring one was seen to fail streams still in flight on it (OkHttp closed the socket under
-   * them; never on 5.x in the same tests), which would be worse than plain OkHttp; there such
-   * connections are retired only after they failed (503, reset).
+   * Whether OkHttp releases a call from its connection as soon as the response body has
+   * delivered its Content-Length bytes, before an HTTP/2 stream's END_STREAM has arrived (4.x:
+   * {@code Exchange.ResponseBodySource.read}). Then an empty call list on a connection does not
+   * mean that no stream on it is still open, and closing the socket fails those streams' read for
+   * end of body; {@link EndOfBodyAtContentLength} turns that read into end of body. OkHttp 5
+   * (square/okhttp#8829) releases the call only once the stream is complete, which it asks the
+   * codec with {@code ExchangeCodec.isResponseComplete()}: the feature this checks for, so that
+   * no version string is parsed.
    */
-  static boolean drainsMultiplexedOnChange() {
-    return !OKHTTP_4;
-  }
-
-  /**
-   * Whether {@link #markNoNewExchanges} may be used on an HTTP/2 connection. On OkHttp 4.12,
-   * marking a busy one was seen to cancel a stream whose body was still being read (never on
-   * 5.x), so there it is left to {@code Connection: close}.
-   */
-  static boolean marksMultiplexed() {
-    return !OKHTTP_4;
+  static boolean releasesCallAtContentLength() {
+    return RELEASES_CALL_AT_CONTENT_LENGTH;
   }
 
   /**
@@ -96,6 +92,23 @@ public final class OkHttpCompat {
     synchronized (real) {
       real.setNoNewExchanges(true);
       return real.getCalls().isEmpty();
+    }
+  }
+
+  private static boolean readReleasesCallAtContentLength() {
+    Class<?> codec;
+    try {
+      // By name: a class literal would link against the OkHttp compiled against.
+      codec = Class.forName("okhttp3.internal.http.ExchangeCodec", false,
+          OkHttpCompat.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false; // no such codec interface: not 4.x, nothing to work around
+    }
+    try {
+      codec.getMethod("isResponseComplete");
+      return false;
+    } catch (NoSuchMethodException e) {
+      return true;
     }
   }
 

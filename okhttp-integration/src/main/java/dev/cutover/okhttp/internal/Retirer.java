@@ -53,7 +53,7 @@ abstract class Retirer {
 
   /**
    * Also marks the connection "no new exchanges" through OkHttp's internals (see {@link
-   * OkHttpCompat#markNoNewExchanges}), where this OkHttp allows it.
+   * OkHttpCompat#markNoNewExchanges}), on HTTP/1.x and HTTP/2 alike.
    */
   static final class Internals extends Retirer {
     static Internals checked() {
@@ -61,14 +61,9 @@ abstract class Retirer {
       return new Internals();
     }
 
-    /** Where the internal mark is not used (HTTP/2 on OkHttp 4), the public way applies. */
     @Override
     boolean needsCloseHeader(TrackedConnection connection) {
-      return !marks(connection);
-    }
-
-    private static boolean marks(TrackedConnection connection) {
-      return OkHttpCompat.marksMultiplexed() || !connection.isMultiplexed();
+      return false;
     }
 
     /** OkHttp closes a marked connection itself when its last call releases it. */
@@ -77,9 +72,19 @@ abstract class Retirer {
       return false;
     }
 
+    /**
+     * An empty call list is what OkHttp itself trusts to close a marked connection. On OkHttp 5
+     * a call leaves the list only once its response is complete, so no stream is open then. On
+     * OkHttp 4.12 an HTTP/2 call leaves it once its body delivered its Content-Length bytes,
+     * before END_STREAM, so streams may still be open and closing the socket fails their read
+     * for end of body; {@link EndOfBodyAtContentLength}, applied to every such response, makes
+     * that read end the body, and nothing the caller has not read is lost. That makes the empty
+     * list sufficient on 4.12 too (shown by OkHttpHttp2RetireBehaviourTest for plain OkHttp and
+     * Http2FlipUnderLoadTest for the wrapped client).
+     */
     @Override
     boolean stopNewExchanges(TrackedConnection tracked) {
-      return marks(tracked) && OkHttpCompat.markNoNewExchanges(tracked.connection);
+      return OkHttpCompat.markNoNewExchanges(tracked.connection);
     }
   }
 }
