@@ -2,10 +2,15 @@
 # Builds the benchmarks jar and runs every JMH benchmark, comparing Cutover with plain OkHttp/JDK.
 #
 #   benchmarks/run.sh            full run: JSON and a Markdown table in benchmarks/results/
-#   benchmarks/run.sh --quick    one short iteration of each, to prove they all still run (CI)
+#   benchmarks/run.sh --overhead wrapped / plain per request, paired and interleaved
+#                                (OverheadBenchmark): benchmarks/results/<time>-overhead.md
+#   benchmarks/run.sh --quick    one short iteration of each, the overhead harness included, to
+#                                prove they all still run (CI)
 #   benchmarks/run.sh [--quick] [--no-build] [JMH options or benchmark regexps...]
+#   benchmarks/run.sh --overhead [--no-build] [OverheadBenchmark options...]
 #
-# Full mode takes about 13 minutes on 2 cores; --quick about 1 minute including the build.
+# Full mode takes about 13 minutes on 2 cores; --overhead about 4; --quick about 1 minute
+# including the build.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,6 +22,7 @@ extra=()
 for arg in "$@"; do
   case "$arg" in
     --quick) mode=quick ;;
+    --overhead) mode=overhead ;;
     --no-build) build=false ;;
     *) extra+=("$arg") ;;
   esac
@@ -29,7 +35,45 @@ fi
 jar="$root/benchmarks/target/benchmarks.jar"
 
 stamp="$(date -u +%Y-%m-%dT%H%M%SZ)"
-if [[ $mode == quick ]]; then
+
+machine() {
+  echo "- CPUs (nproc): $(nproc)"
+  echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "- JDK: $(java -version 2>&1 | head -2 | tr '\n' ' ')"
+  echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+}
+
+# Plain and wrapped clients take turns in the same forks (see OverheadBenchmark's javadoc).
+# Defaults: 5 forks per protocol, each 4 s (at least 150 rounds) of warm-up and 12 s measured.
+overhead() {
+  local out="$1"
+  shift
+  local report
+  report="$(mktemp)"
+  local started=$SECONDS
+  java -cp "$jar" dev.cutover.benchmarks.OverheadBenchmark --out "$report" "$@"
+  {
+    echo "## Overhead ${stamp} (OverheadBenchmark $*)"
+    echo
+    machine
+    echo "- Load average before/after: ${load_before} / $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- Took: $((SECONDS - started)) s"
+    echo
+    cat "$report"
+  } > "$out"
+  rm -f "$report"
+  cat "$out"
+  echo
+  echo "Wrote $out"
+}
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [[ $mode == overhead ]]; then
+  mkdir -p "$root/benchmarks/results"
+  overhead "$root/benchmarks/results/${stamp}-overhead.md" "${extra[@]}"
+  exit 0
+fi
+if [[ $mode == quick && ${#extra[@]} -eq 0 ]]; then
   # Proves that each benchmark sets up, runs and tears down; the numbers are only indicative.
   jmh_args=(-f 1 -wi 1 -i 1 -w 1s -r 1s)
   outdir="$root/benchmarks/target/quick"
@@ -48,10 +92,7 @@ heap_row="$(java -XX:+UseSerialGC -cp "$jar" dev.cutover.benchmarks.HeapFootprin
 {
   echo "## Results ${stamp} (${mode}: ${jmh_args[*]} ${extra[*]:-})"
   echo
-  echo "- CPUs (nproc): $(nproc)"
-  echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-  echo "- JDK: $(java -version 2>&1 | head -2 | tr '\n' ' ')"
-  echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  machine
   echo
   python3 - "$json" "$heap_row" <<'PY'
 import json, sys
@@ -93,3 +134,10 @@ PY
 cat "$md"
 echo
 echo "Wrote $json and $md"
+
+if [[ $mode == quick && ${#extra[@]} -eq 0 ]]; then
+  # Proves that the harness forks, measures and reports; far too short for its numbers to mean
+  # anything.
+  overhead "$outdir/${stamp}-overhead.md" --forks 1 --warmup 1 --warmup-rounds 5 --measure 1 \
+    --block 20 --skeleton
+fi

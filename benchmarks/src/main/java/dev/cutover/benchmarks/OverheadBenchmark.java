@@ -1,0 +1,437 @@
+package dev.cutover.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import okhttp3.OkHttpClient;
+
+/**
+ * Wrapped / plain cost of one pooled GET, measured so that a 1% difference can be told on a
+ * shared, noisy machine. Not a JMH benchmark: JMH runs one benchmark method after the other, so
+ * a burst of load from another process lands on one side only; here the sides take turns.
+ *
+ * <p>Each fork is a fresh JVM with one loopback server and the clients compared on it: a plain
+ * {@link OkHttpClient} and the Cutover-wrapped client of the same settings (see {@link
+ * RequestFixture}), and with {@code --skeleton} a third, plain OkHttp with the wrapper's shape
+ * but none of its logic (a per-call event listener and one application and one network
+ * interceptor that only pass the call on), which splits the overhead into what OkHttp charges for
+ * the extra links and what Cutover's code costs. After a warm-up, the fork runs <em>rounds</em>:
+ * one block of {@code block} requests per client, in an order drawn at random per round. Per
+ * block it reads three counters: wall time ({@link System#nanoTime()}), the calling thread's CPU
+ * time ({@code ThreadMXBean.getCurrentThreadCpuTime}) and the bytes allocated by all threads of
+ * the JVM ({@code com.sun.management.ThreadMXBean.getTotalThreadAllocatedBytes}, the counter
+ * behind JMH's {@code -prof gc} {@code gc.alloc.rate.norm}, so the server's allocations are in
+ * it, the same for every client).
+ *
+ * <p>The parent pools the forks' blocks and reports, per protocol, the ratio of the median block
+ * of each client to the median plain block, for wall and CPU time, each with a 95% bootstrap
+ * interval. The bootstrap is two-level, because the rounds of one fork share that JVM's
+ * compilation and memory layout: it draws forks with replacement, then rounds with replacement
+ * within each drawn fork, and keeps a round's blocks together, so that load all sides saw stays
+ * paired.
+ *
+ * <p>What the CPU time covers: everything the calling thread does for a call, which includes all
+ * of Cutover's per-request work (the event listener, both interceptors and the tracker run on the
+ * thread that executes the call), OkHttp's own call path, the socket writes, and for HTTP/1.1
+ * the socket reads and response parsing. It leaves out the server's threads (the same for every
+ * client), OkHttp's HTTP/2 reader thread (which reads frames for the caller), the garbage
+ * collector and the JIT. The CPU ratio therefore has a smaller denominator than the wall ratio
+ * and overstates Cutover's share of the whole request; it is the less noisy of the two.
+ *
+ * <p>Forks run with {@code -XX:ActiveProcessorCount=1}. Okio pools its 8 KiB buffer segments in
+ * per-thread buckets, one for every two processors; with two buckets, whether a client's calling
+ * thread shares a bucket with the server thread of its connection depends on the parity of the
+ * two threads' ids, and that decided, client by client, whether some 8 KiB per request was
+ * allocated (and zeroed) on the calling thread or on the server's: identical plain clients
+ * allocated 9.3 or 17.4 KB per call on the calling thread, for the same total. One processor
+ * means one bucket, the same for every client. G1 is named so that the collector does not
+ * change with it.
+ *
+ * <p>Run as {@code java -cp benchmarks.jar dev.cutover.benchmarks.OverheadBenchmark [options]};
+ * {@code benchmarks/run.sh --overhead} does, and writes the report to {@code benchmarks/results}.
+ * Options: {@code --forks N} (default 5), {@code --warmup S} and {@code --measure S} seconds per
+ * fork (4, 12), {@code --warmup-rounds N} (at least this many rounds of warm-up, however long
+ * they take: 150), {@code --block N} requests (100), {@code --protocols A,B} ({@code
+ * HTTP_1_1,HTTP_2}), {@code --skeleton}, {@code --aa} (the "wrapped" side is a second plain
+ * client: the harness must then find no difference), {@code --seed N}, {@code --jvm-arg ARG}
+ * (repeatable: passed to each fork) and {@code --out FILE} (also write the Markdown report there).
+ */
+public final class OverheadBenchmark {
+  private static final String ROUND = "ROUND";
+  private static final int RESAMPLES = 2000;
+
+  /** A block's counters, each the total over the block; a round holds them side by side. */
+  private static final int WALL = 0;
+  private static final int CPU = 1;
+  private static final int BYTES = 2;
+  private static final int COUNTERS = 3;
+
+  private OverheadBenchmark() {}
+
+  /**
+   * Runs the forks and prints the report, or, with {@code --child PROTOCOL}, runs one fork.
+   *
+   * @param args the options in the class documentation
+   * @throws Exception if a fork fails or a server cannot start
+   */
+  public static void main(String[] args) throws Exception {
+    Options options = Options.parse(args);
+    if (options.child != null) {
+      child(options);
+    } else {
+      parent(options);
+    }
+  }
+
+  /** The clients compared, plain first. */
+  private static List<String> sides(Options options) {
+    List<String> sides = new ArrayList<>(List.of("plain", options.aa ? "plain2" : "wrapped"));
+    if (options.skeleton) {
+      sides.add("skeleton");
+    }
+    return sides;
+  }
+
+  // ---- one fork ----
+
+  private static void child(Options options) throws IOException {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    if (!threads.isCurrentThreadCpuTimeSupported() || !threads.isThreadAllocatedMemorySupported()) {
+      throw new IllegalStateException("this JVM cannot measure thread CPU time or allocation");
+    }
+    threads.setThreadCpuTimeEnabled(true);
+    threads.setThreadAllocatedMemoryEnabled(true);
+    SplittableRandom random = new SplittableRandom(options.seed);
+    try (RequestFixture fixture = new RequestFixture(options.child)) {
+      List<OkHttpClient> clients = new ArrayList<>();
+      for (String side : sides(options)) {
+        clients.add(switch (side) {
+          case "wrapped" -> fixture.wrapped();
+          case "skeleton" -> fixture.skeleton();
+          default -> fixture.plain();
+        });
+      }
+      long[] round = new long[clients.size() * COUNTERS];
+      int[] order = new int[clients.size()];
+      long sink = 0;
+      long warmupEnd = System.nanoTime() + options.warmupNanos;
+      for (int i = 0; i < options.warmupRounds || System.nanoTime() < warmupEnd; i++) {
+        sink += round(fixture, clients, options.block, random, threads, order, round);
+      }
+      PrintStream out = System.out;
+      long measureEnd = System.nanoTime() + options.measureNanos;
+      while (System.nanoTime() < measureEnd) {
+        sink += round(fixture, clients, options.block, random, threads, order, round);
+        StringBuilder line = new StringBuilder(ROUND);
+        for (long value : round) {
+          line.append(' ').append(value);
+        }
+        out.println(line);
+      }
+      out.println("body bytes read: " + sink); // so that reading them is visibly used
+    }
+  }
+
+  /** One block on each client, in an order drawn at random; returns the bytes of the bodies. */
+  private static long round(RequestFixture fixture, List<OkHttpClient> clients, int block,
+      SplittableRandom random, com.sun.management.ThreadMXBean threads, int[] order,
+      long[] into) throws IOException {
+    for (int i = 0; i < order.length; i++) {
+      int j = random.nextInt(i + 1); // Fisher-Yates, inside out
+      order[i] = order[j];
+      order[j] = i;
+    }
+    long sink = 0;
+    for (int side : order) {
+      OkHttpClient client = clients.get(side);
+      long bytes = threads.getTotalThreadAllocatedBytes();
+      long cpu = threads.getCurrentThreadCpuTime();
+      long wall = System.nanoTime();
+      for (int i = 0; i < block; i++) {
+        sink += fixture.call(client).length();
+      }
+      long wallEnd = System.nanoTime();
+      long cpuEnd = threads.getCurrentThreadCpuTime();
+      long bytesEnd = threads.getTotalThreadAllocatedBytes();
+      into[side * COUNTERS + WALL] = wallEnd - wall;
+      into[side * COUNTERS + CPU] = cpuEnd - cpu;
+      into[side * COUNTERS + BYTES] = bytesEnd - bytes;
+    }
+    return sink;
+  }
+
+  // ---- the parent: forks, statistics, report ----
+
+  private static void parent(Options options) throws IOException, InterruptedException {
+    List<String> sides = sides(options);
+    double[] load = {Double.MAX_VALUE, 0};
+    List<List<List<long[]>>> byProtocol = new ArrayList<>();
+    for (int p = 0; p < options.protocols.size(); p++) {
+      byProtocol.add(new ArrayList<>());
+    }
+    // Protocols alternate fork by fork, so that a slow stretch of the machine is shared.
+    for (int fork = 0; fork < options.forks; fork++) {
+      for (int p = 0; p < options.protocols.size(); p++) {
+        String protocol = options.protocols.get(p);
+        System.err.printf("overhead: fork %d of %d, %s%n", fork + 1, options.forks, protocol);
+        noteLoad(load);
+        byProtocol.get(p).add(
+            fork(options, protocol, sides.size(), options.seed + 1000L * fork + p));
+        noteLoad(load);
+      }
+    }
+    List<String> report = new ArrayList<>();
+    report.add(String.format(Locale.ROOT,
+        "Paired, interleaved blocks: %d forks per protocol (each a fresh JVM), %d s warm-up (at"
+            + " least %d rounds) and %d s measured per fork, blocks of %d requests, order drawn"
+            + " per round.%s 1-minute load average during the run: %.2f to %.2f.",
+        options.forks, options.warmupNanos / 1_000_000_000L, options.warmupRounds,
+        options.measureNanos / 1_000_000_000L, options.block,
+        options.aa ? " **A/A check: the \"wrapped\" side is a second plain client.**" : "",
+        load[0], load[1]));
+    report.add("");
+    report.add("| protocol | client | µs/req (median) | wall ratio | 95% interval | width"
+        + " | CPU µs/req (median) | CPU ratio | 95% interval | B/req | rounds |");
+    report.add("|---|---|---:|---:|---|---:|---:|---:|---|---:|---:|");
+    List<String> forkLines = new ArrayList<>();
+    double block = options.block;
+    for (int p = 0; p < options.protocols.size(); p++) {
+      List<List<long[]>> forks = byProtocol.get(p);
+      String protocol = options.protocols.get(p);
+      int rounds = forks.stream().mapToInt(List::size).sum();
+      for (int side = 0; side < sides.size(); side++) {
+        SplittableRandom random = new SplittableRandom(options.seed * 31 + p);
+        double wallMedian = median(forks, side, WALL);
+        double cpuMedian = median(forks, side, CPU);
+        double bytes = total(forks, side, BYTES) / (rounds * block);
+        if (side == 0) {
+          report.add(String.format(Locale.ROOT,
+              "| %s | %s | %.2f | | | | %.2f | | | %.0f | %d |", protocol, sides.get(side),
+              wallMedian / block / 1000, cpuMedian / block / 1000, bytes, rounds));
+          continue;
+        }
+        double[] wall = bootstrap(forks, side, WALL, random);
+        double[] cpu = bootstrap(forks, side, CPU, random);
+        report.add(String.format(Locale.ROOT,
+            "| %s | %s | %.2f | %.4f | %.4f to %.4f | %.4f | %.2f | %.4f | %.4f to %.4f | %.0f"
+                + " | %d |",
+            protocol, sides.get(side), wallMedian / block / 1000, wall[0], wall[1], wall[2],
+            wall[2] - wall[1], cpuMedian / block / 1000, cpu[0], cpu[1], cpu[2], bytes,
+            rounds));
+        StringBuilder perFork = new StringBuilder("- ").append(protocol).append(", ")
+            .append(sides.get(side)).append(" / plain per fork, wall:");
+        StringBuilder perForkCpu = new StringBuilder("; CPU:");
+        for (List<long[]> fork : forks) {
+          List<List<long[]>> one = List.of(fork);
+          perFork.append(String.format(Locale.ROOT, " %.4f",
+              median(one, side, WALL) / median(one, 0, WALL)));
+          perForkCpu.append(String.format(Locale.ROOT, " %.4f",
+              median(one, side, CPU) / median(one, 0, CPU)));
+        }
+        forkLines.add(perFork.append(perForkCpu).toString());
+      }
+    }
+    report.add("");
+    report.addAll(forkLines);
+    for (String line : report) {
+      System.out.println(line);
+    }
+    if (options.out != null) {
+      Files.write(options.out, report, StandardCharsets.UTF_8);
+    }
+  }
+
+  private static void noteLoad(double[] load) {
+    try {
+      String line = Files.readString(Path.of("/proc/loadavg"));
+      double oneMinute = Double.parseDouble(line.substring(0, line.indexOf(' ')));
+      load[0] = Math.min(load[0], oneMinute);
+      load[1] = Math.max(load[1], oneMinute);
+    } catch (IOException | RuntimeException e) {
+      // Not Linux: the report says nothing useful about load, which is all that is lost.
+      load[0] = Double.NaN;
+    }
+  }
+
+  /** Runs one fresh JVM for one protocol and returns its rounds. */
+  private static List<long[]> fork(Options options, String protocol, int sides, long seed)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("-Xms1g", "-Xmx1g", "-XX:ActiveProcessorCount=1", "-XX:+UseG1GC"));
+    command.addAll(options.jvmArgs);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+        OverheadBenchmark.class.getName(), "--child", protocol,
+        "--warmup", String.valueOf(options.warmupNanos / 1_000_000_000L),
+        "--measure", String.valueOf(options.measureNanos / 1_000_000_000L),
+        "--warmup-rounds", String.valueOf(options.warmupRounds),
+        "--block", String.valueOf(options.block), "--seed", String.valueOf(seed)));
+    if (options.aa) {
+      command.add("--aa");
+    }
+    if (options.skeleton) {
+      command.add("--skeleton");
+    }
+    Process process = new ProcessBuilder(command)
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
+    List<long[]> rounds = new ArrayList<>();
+    try (BufferedReader reader = new BufferedReader(
+        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        if (!line.startsWith(ROUND + " ")) {
+          System.err.println(line);
+          continue;
+        }
+        String[] parts = line.substring(ROUND.length() + 1).split(" ");
+        if (parts.length != sides * COUNTERS) {
+          throw new IllegalStateException("fork for " + protocol + " wrote " + line);
+        }
+        long[] round = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+          round[i] = Long.parseLong(parts[i]);
+        }
+        rounds.add(round);
+      }
+    }
+    int exit = process.waitFor();
+    if (exit != 0 || rounds.isEmpty()) {
+      throw new IllegalStateException("fork for " + protocol + " failed: exit " + exit
+          + ", " + rounds.size() + " rounds");
+    }
+    return rounds;
+  }
+
+  /** The median over all forks' rounds of one side's counter. */
+  private static double median(List<List<long[]>> forks, int side, int counter) {
+    int n = forks.stream().mapToInt(List::size).sum();
+    double[] values = new double[n];
+    int i = 0;
+    for (List<long[]> fork : forks) {
+      for (long[] round : fork) {
+        values[i++] = round[side * COUNTERS + counter];
+      }
+    }
+    Arrays.sort(values);
+    return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  }
+
+  private static double total(List<List<long[]>> forks, int side, int counter) {
+    double sum = 0;
+    for (List<long[]> fork : forks) {
+      for (long[] round : fork) {
+        sum += round[side * COUNTERS + counter];
+      }
+    }
+    return sum;
+  }
+
+  /**
+   * The ratio of this side's median to plain's, and the 2.5th and 97.5th percentiles of its
+   * two-level bootstrap: forks drawn with replacement, then each drawn fork's rounds with
+   * replacement, the blocks of a round together.
+   */
+  private static double[] bootstrap(List<List<long[]>> forks, int side, int counter,
+      SplittableRandom random) {
+    double point = median(forks, side, counter) / median(forks, 0, counter);
+    double[] ratios = new double[RESAMPLES];
+    List<List<long[]>> drawn = new ArrayList<>();
+    for (int r = 0; r < RESAMPLES; r++) {
+      drawn.clear();
+      for (int f = 0; f < forks.size(); f++) {
+        List<long[]> fork = forks.get(random.nextInt(forks.size()));
+        List<long[]> sample = new ArrayList<>(fork.size());
+        for (int i = 0; i < fork.size(); i++) {
+          sample.add(fork.get(random.nextInt(fork.size())));
+        }
+        drawn.add(sample);
+      }
+      ratios[r] = median(drawn, side, counter) / median(drawn, 0, counter);
+    }
+    Arrays.sort(ratios);
+    return new double[] {
+      point, ratios[(int) Math.floor(0.025 * (RESAMPLES - 1))],
+      ratios[(int) Math.ceil(0.975 * (RESAMPLES - 1))]
+    };
+  }
+
+  /** The command line, checked. */
+  private static final class Options {
+    private static final String USAGE = "options: --forks N, --warmup S, --warmup-rounds N,"
+        + " --measure S, --block N, --protocols A,B, --skeleton, --aa, --seed N, --jvm-arg ARG, --out FILE";
+
+    int forks = 5;
+    long warmupNanos = 4_000_000_000L;
+    long measureNanos = 12_000_000_000L;
+    /** However long they take: C2 compiles a method after some 10,000 calls. */
+    int warmupRounds = 150;
+    int block = 100;
+    List<String> protocols = List.of("HTTP_1_1", "HTTP_2");
+    long seed = 17;
+    boolean aa;
+    boolean skeleton;
+    String child;
+    Path out;
+    final List<String> jvmArgs = new ArrayList<>();
+
+    static Options parse(String[] args) {
+      Options options = new Options();
+      for (int i = 0; i < args.length; i++) {
+        String arg = args[i];
+        if (arg.equals("--aa")) {
+          options.aa = true;
+          continue;
+        }
+        if (arg.equals("--skeleton")) {
+          options.skeleton = true;
+          continue;
+        }
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException(arg + " needs a value; " + USAGE);
+        }
+        String value = args[++i];
+        switch (arg) {
+          case "--forks" -> options.forks = positive(arg, value);
+          case "--warmup" -> options.warmupNanos = positive(arg, value) * 1_000_000_000L;
+          case "--measure" -> options.measureNanos = positive(arg, value) * 1_000_000_000L;
+          case "--warmup-rounds" -> options.warmupRounds = positive(arg, value);
+          case "--block" -> options.block = positive(arg, value);
+          case "--protocols" -> options.protocols = List.of(value.split(","));
+          case "--seed" -> options.seed = Long.parseLong(value);
+          case "--jvm-arg" -> options.jvmArgs.add(value);
+          case "--child" -> options.child = value;
+          case "--out" -> options.out = Path.of(value);
+          default -> throw new IllegalArgumentException("unknown option " + arg + "; " + USAGE);
+        }
+      }
+      return options;
+    }
+
+    private static int positive(String option, String value) {
+      int parsed;
+      try {
+        parsed = Integer.parseInt(value);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            option + " expects a positive whole number, got " + value, e);
+      }
+      if (parsed < 1) {
+        throw new IllegalArgumentException(
+            option + " expects a positive whole number, got " + value);
+      }
+      return parsed;
+    }
+  }
+}
