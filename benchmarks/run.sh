@@ -51,13 +51,15 @@ overhead() {
   local report
   report="$(mktemp)"
   local started=$SECONDS
-  java -cp "$jar" dev.cutover.benchmarks.OverheadBenchmark --out "$report" "$@"
+  java -cp "$jar" dev.cutover.benchmarks.OverheadBenchmark --out "$report" --raw "${out%.md}.raw" "$@"
   {
     echo "## Overhead ${stamp} (OverheadBenchmark $*)"
     echo
     machine
     echo "- Load average before/after: ${load_before} / $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- Took: $((SECONDS - started)) s"
+    echo "- Every round: \`$(basename "${out%.md}.raw")\` (\`java -cp benchmarks/target/benchmarks.jar" \
+      "dev.cutover.benchmarks.OverheadBenchmark --analyse FILE\` reports on it again)"
     echo
     cat "$report"
   } > "$out"

@@ -33,12 +33,17 @@ import okhttp3.OkHttpClient;
  * behind JMH's {@code -prof gc} {@code gc.alloc.rate.norm}, so the server's allocations are in
  * it, the same for every client).
  *
- * <p>The parent pools the forks' blocks and reports, per protocol, the ratio of the median block
- * of each client to the median plain block, for wall and CPU time, each with a 95% bootstrap
- * interval. The bootstrap is two-level, because the rounds of one fork share that JVM's
- * compilation and memory layout: it draws forks with replacement, then rounds with replacement
- * within each drawn fork, and keeps a round's blocks together, so that load all sides saw stays
- * paired.
+ * <p>The parent reports, per protocol and client, two estimates of its cost over plain's, for
+ * wall and CPU time, each with a 95% bootstrap interval. The <em>paired ratio</em>: over all
+ * rounds, the median of the client's block over the plain block of the same round, which
+ * cancels load that changes during a fork, as the blocks of a round are adjacent in time; this
+ * is the figure to read. The <em>ratio of medians</em>: per fork, the client's median block
+ * over plain's median block, and the geometric mean of that over the forks (per fork, because
+ * forks run at different speeds when the machine's load changes between them); only load that
+ * stays steady through a fork cancels out of it. The bootstrap is two-level, because the
+ * rounds of one fork share that JVM's compilation and memory layout: it draws forks with
+ * replacement, then rounds with replacement within each drawn fork, and keeps a round's blocks
+ * together.
  *
  * <p>What the CPU time covers: everything the calling thread does for a call, which includes all
  * of Cutover's per-request work (the event listener, both interceptors and the tracker run on the
@@ -46,7 +51,8 @@ import okhttp3.OkHttpClient;
  * the socket reads and response parsing. It leaves out the server's threads (the same for every
  * client), OkHttp's HTTP/2 reader thread (which reads frames for the caller), the garbage
  * collector and the JIT. The CPU ratio therefore has a smaller denominator than the wall ratio
- * and overstates Cutover's share of the whole request; it is the less noisy of the two.
+ * and overstates Cutover's share of the whole request. Under load it is no less noisy than wall
+ * time: other processes evict the caches the calling thread would have used.
  *
  * <p>Forks run with {@code -XX:ActiveProcessorCount=1}. Okio pools its 8 KiB buffer segments in
  * per-thread buckets, one for every two processors; with two buckets, whether a client's calling
@@ -64,7 +70,9 @@ import okhttp3.OkHttpClient;
  * they take: 150), {@code --block N} requests (100), {@code --protocols A,B} ({@code
  * HTTP_1_1,HTTP_2}), {@code --skeleton}, {@code --aa} (the "wrapped" side is a second plain
  * client: the harness must then find no difference), {@code --seed N}, {@code --jvm-arg ARG}
- * (repeatable: passed to each fork) and {@code --out FILE} (also write the Markdown report there).
+ * (repeatable: passed to each fork), {@code --out FILE} (also write the Markdown report there),
+ * {@code --raw FILE} (also write every round there) and {@code --analyse FILE} (report on a file
+ * written by {@code --raw} instead of running forks).
  */
 public final class OverheadBenchmark {
   private static final String ROUND = "ROUND";
@@ -139,7 +147,9 @@ public final class OverheadBenchmark {
         }
         out.println(line);
       }
-      out.println("body bytes read: " + sink); // so that reading them is visibly used
+      if (sink <= 0) { // and the bodies read are visibly used
+        throw new IllegalStateException("the server answered with empty bodies");
+      }
     }
   }
 
@@ -173,83 +183,119 @@ public final class OverheadBenchmark {
 
   // ---- the parent: forks, statistics, report ----
 
+  /** Every round of a run: per protocol, per fork, per round, each block's counters. */
+  private record Run(List<String> sides, List<String> protocols,
+      List<List<List<long[]>>> rounds) {}
+
   private static void parent(Options options) throws IOException, InterruptedException {
-    List<String> sides = sides(options);
     double[] load = {Double.MAX_VALUE, 0};
-    List<List<List<long[]>>> byProtocol = new ArrayList<>();
-    for (int p = 0; p < options.protocols.size(); p++) {
-      byProtocol.add(new ArrayList<>());
-    }
-    // Protocols alternate fork by fork, so that a slow stretch of the machine is shared.
-    for (int fork = 0; fork < options.forks; fork++) {
+    Run run;
+    if (options.analyse != null) {
+      run = readRaw(options.analyse);
+      load[0] = Double.NaN;
+      load[1] = Double.NaN;
+    } else {
+      run = new Run(sides(options), options.protocols, new ArrayList<>());
       for (int p = 0; p < options.protocols.size(); p++) {
-        String protocol = options.protocols.get(p);
-        System.err.printf("overhead: fork %d of %d, %s%n", fork + 1, options.forks, protocol);
-        noteLoad(load);
-        byProtocol.get(p).add(
-            fork(options, protocol, sides.size(), options.seed + 1000L * fork + p));
-        noteLoad(load);
+        run.rounds().add(new ArrayList<>());
+      }
+      // Protocols alternate fork by fork, so that a slow stretch of the machine is shared.
+      for (int fork = 0; fork < options.forks; fork++) {
+        for (int p = 0; p < options.protocols.size(); p++) {
+          String protocol = options.protocols.get(p);
+          System.err.printf("overhead: fork %d of %d, %s%n", fork + 1, options.forks, protocol);
+          noteLoad(load);
+          run.rounds().get(p).add(
+              fork(options, protocol, run.sides().size(), options.seed + 1000L * fork + p));
+          noteLoad(load);
+        }
+      }
+      if (options.raw != null) {
+        writeRaw(run, options.raw);
       }
     }
-    List<String> report = new ArrayList<>();
-    report.add(String.format(Locale.ROOT,
-        "Paired, interleaved blocks: %d forks per protocol (each a fresh JVM), %d s warm-up (at"
-            + " least %d rounds) and %d s measured per fork, blocks of %d requests, order drawn"
-            + " per round.%s 1-minute load average during the run: %.2f to %.2f.",
-        options.forks, options.warmupNanos / 1_000_000_000L, options.warmupRounds,
-        options.measureNanos / 1_000_000_000L, options.block,
-        options.aa ? " **A/A check: the \"wrapped\" side is a second plain client.**" : "",
-        load[0], load[1]));
-    report.add("");
-    report.add("| protocol | client | µs/req (median) | wall ratio | 95% interval | width"
-        + " | CPU µs/req (median) | CPU ratio | 95% interval | B/req | rounds |");
-    report.add("|---|---|---:|---:|---|---:|---:|---:|---|---:|---:|");
-    List<String> forkLines = new ArrayList<>();
-    double block = options.block;
-    for (int p = 0; p < options.protocols.size(); p++) {
-      List<List<long[]>> forks = byProtocol.get(p);
-      String protocol = options.protocols.get(p);
-      int rounds = forks.stream().mapToInt(List::size).sum();
-      for (int side = 0; side < sides.size(); side++) {
-        SplittableRandom random = new SplittableRandom(options.seed * 31 + p);
-        double wallMedian = median(forks, side, WALL);
-        double cpuMedian = median(forks, side, CPU);
-        double bytes = total(forks, side, BYTES) / (rounds * block);
-        if (side == 0) {
-          report.add(String.format(Locale.ROOT,
-              "| %s | %s | %.2f | | | | %.2f | | | %.0f | %d |", protocol, sides.get(side),
-              wallMedian / block / 1000, cpuMedian / block / 1000, bytes, rounds));
-          continue;
-        }
-        double[] wall = bootstrap(forks, side, WALL, random);
-        double[] cpu = bootstrap(forks, side, CPU, random);
-        report.add(String.format(Locale.ROOT,
-            "| %s | %s | %.2f | %.4f | %.4f to %.4f | %.4f | %.2f | %.4f | %.4f to %.4f | %.0f"
-                + " | %d |",
-            protocol, sides.get(side), wallMedian / block / 1000, wall[0], wall[1], wall[2],
-            wall[2] - wall[1], cpuMedian / block / 1000, cpu[0], cpu[1], cpu[2], bytes,
-            rounds));
-        StringBuilder perFork = new StringBuilder("- ").append(protocol).append(", ")
-            .append(sides.get(side)).append(" / plain per fork, wall:");
-        StringBuilder perForkCpu = new StringBuilder("; CPU:");
-        for (List<long[]> fork : forks) {
-          List<List<long[]>> one = List.of(fork);
-          perFork.append(String.format(Locale.ROOT, " %.4f",
-              median(one, side, WALL) / median(one, 0, WALL)));
-          perForkCpu.append(String.format(Locale.ROOT, " %.4f",
-              median(one, side, CPU) / median(one, 0, CPU)));
-        }
-        forkLines.add(perFork.append(perForkCpu).toString());
-      }
-    }
-    report.add("");
-    report.addAll(forkLines);
+    List<String> report = report(run, options, load);
     for (String line : report) {
       System.out.println(line);
     }
     if (options.out != null) {
       Files.write(options.out, report, StandardCharsets.UTF_8);
     }
+  }
+
+  private static List<String> report(Run run, Options options, double[] load) {
+    List<String> report = new ArrayList<>();
+    List<List<long[]>> first = run.rounds().get(0);
+    report.add(options.analyse != null
+        ? "Re-analysis of " + options.analyse + ": " + first.size() + " forks per protocol."
+        : String.format(Locale.ROOT,
+            "Paired, interleaved blocks: %d forks per protocol (each a fresh JVM), %d s warm-up"
+                + " (at least %d rounds) and %d s measured per fork, blocks of %d requests,"
+                + " order drawn per round.%s 1-minute load average during the run: %.2f to"
+                + " %.2f.",
+            options.forks, options.warmupNanos / 1_000_000_000L, options.warmupRounds,
+            options.measureNanos / 1_000_000_000L, options.block,
+            options.aa ? " **A/A check: the \"wrapped\" side is a second plain client.**" : "",
+            load[0], load[1]));
+    report.add("");
+    report.add("Paired ratio: the median, over all rounds, of the client's block over the plain"
+        + " block of the same round (adjacent in time, so load that changes cancels out). Ratio"
+        + " of medians: per fork, the client's median block over plain's; their geometric mean."
+        + " Intervals: 95%, two-level bootstrap (forks, then rounds within them), " + RESAMPLES
+        + " resamples.");
+    for (int counter : new int[] {WALL, CPU}) {
+      String what = counter == WALL ? "wall" : "CPU (calling thread)";
+      report.add("");
+      report.add("| protocol | client | " + what + " µs/req | paired ratio | 95% interval | width"
+          + " | ratio of medians | 95% interval | width | B/req (all threads) | rounds |");
+      report.add("|---|---|---:|---:|---|---:|---:|---|---:|---:|---:|");
+      for (int p = 0; p < run.protocols().size(); p++) {
+        List<List<long[]>> forks = run.rounds().get(p);
+        String protocol = run.protocols().get(p);
+        int rounds = forks.stream().mapToInt(List::size).sum();
+        for (int side = 0; side < run.sides().size(); side++) {
+          double perRequest = pooledMedian(forks, side, counter) / options.block / 1000;
+          double bytes = total(forks, side, BYTES) / ((double) rounds * options.block);
+          if (side == 0) {
+            report.add(String.format(Locale.ROOT, "| %s | %s | %.2f | | | | | | | %.0f | %d |",
+                protocol, run.sides().get(side), perRequest, bytes, rounds));
+            continue;
+          }
+          SplittableRandom random = new SplittableRandom(options.seed * 31 + p * 7 + side);
+          double[] paired = bootstrap(forks, pairedRatio(side, counter), random);
+          double[] rom = bootstrap(forks, ratioOfMedians(side, counter), random);
+          report.add(String.format(Locale.ROOT,
+              "| %s | %s | %.2f | %.4f | %.4f to %.4f | %.4f | %.4f | %.4f to %.4f | %.4f"
+                  + " | %.0f | %d |",
+              protocol, run.sides().get(side), perRequest, paired[0], paired[1], paired[2],
+              paired[2] - paired[1], rom[0], rom[1], rom[2], rom[2] - rom[1], bytes, rounds));
+        }
+      }
+    }
+    report.add("");
+    for (int p = 0; p < run.protocols().size(); p++) {
+      for (int side = 1; side < run.sides().size(); side++) {
+        StringBuilder line = new StringBuilder("- ").append(run.protocols().get(p)).append(", ")
+            .append(run.sides().get(side)).append(" / plain per fork, paired ratio: wall");
+        List<List<long[]>> forks = run.rounds().get(p);
+        for (List<long[]> fork : forks) {
+          line.append(String.format(Locale.ROOT, " %.4f",
+              pairedRatio(side, WALL).of(List.of(fork))));
+        }
+        line.append("; CPU");
+        for (List<long[]> fork : forks) {
+          line.append(String.format(Locale.ROOT, " %.4f",
+              pairedRatio(side, CPU).of(List.of(fork))));
+        }
+        line.append("; ratio of medians: wall");
+        for (List<long[]> fork : forks) {
+          line.append(String.format(Locale.ROOT, " %.4f",
+              ratioOfMedians(side, WALL).of(List.of(fork))));
+        }
+        report.add(line.toString());
+      }
+    }
+    return report;
   }
 
   private static void noteLoad(double[] load) {
@@ -295,15 +341,7 @@ public final class OverheadBenchmark {
           System.err.println(line);
           continue;
         }
-        String[] parts = line.substring(ROUND.length() + 1).split(" ");
-        if (parts.length != sides * COUNTERS) {
-          throw new IllegalStateException("fork for " + protocol + " wrote " + line);
-        }
-        long[] round = new long[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-          round[i] = Long.parseLong(parts[i]);
-        }
-        rounds.add(round);
+        rounds.add(parseRound(line.substring(ROUND.length() + 1), sides * COUNTERS));
       }
     }
     int exit = process.waitFor();
@@ -314,17 +352,124 @@ public final class OverheadBenchmark {
     return rounds;
   }
 
-  /** The median over all forks' rounds of one side's counter. */
-  private static double median(List<List<long[]>> forks, int side, int counter) {
-    int n = forks.stream().mapToInt(List::size).sum();
-    double[] values = new double[n];
-    int i = 0;
-    for (List<long[]> fork : forks) {
-      for (long[] round : fork) {
-        values[i++] = round[side * COUNTERS + counter];
+  private static long[] parseRound(String values, int expected) {
+    String[] parts = values.trim().split(" ");
+    if (parts.length != expected) {
+      throw new IllegalStateException("expected " + expected + " counters, got: " + values);
+    }
+    long[] round = new long[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      round[i] = Long.parseLong(parts[i]);
+    }
+    return round;
+  }
+
+  /**
+   * Writes every round, so that a run can be analysed again ({@code --analyse}): a header line
+   * naming the sides, then one line per round: protocol, fork, counters.
+   */
+  private static void writeRaw(Run run, Path path) throws IOException {
+    List<String> lines = new ArrayList<>();
+    lines.add("# sides " + String.join(" ", run.sides()));
+    for (int p = 0; p < run.protocols().size(); p++) {
+      List<List<long[]>> forks = run.rounds().get(p);
+      for (int f = 0; f < forks.size(); f++) {
+        for (long[] round : forks.get(f)) {
+          StringBuilder line = new StringBuilder(run.protocols().get(p)).append(' ').append(f);
+          for (long value : round) {
+            line.append(' ').append(value);
+          }
+          lines.add(line.toString());
+        }
       }
     }
+    Files.write(path, lines, StandardCharsets.UTF_8);
+  }
+
+  private static Run readRaw(Path path) throws IOException {
+    List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+    if (lines.isEmpty() || !lines.get(0).startsWith("# sides ")) {
+      throw new IllegalArgumentException("--analyse expects a file written by --raw, got " + path);
+    }
+    List<String> sides = List.of(lines.get(0).substring("# sides ".length()).split(" "));
+    List<String> protocols = new ArrayList<>();
+    List<List<List<long[]>>> rounds = new ArrayList<>();
+    for (String line : lines.subList(1, lines.size())) {
+      String[] head = line.split(" ", 3);
+      int p = protocols.indexOf(head[0]);
+      if (p < 0) {
+        protocols.add(head[0]);
+        rounds.add(new ArrayList<>());
+        p = protocols.size() - 1;
+      }
+      int fork = Integer.parseInt(head[1]);
+      List<List<long[]>> forks = rounds.get(p);
+      while (forks.size() <= fork) {
+        forks.add(new ArrayList<>());
+      }
+      forks.get(fork).add(parseRound(head[2], sides.size() * COUNTERS));
+    }
+    return new Run(sides, protocols, rounds);
+  }
+
+  /** A statistic of a set of forks' rounds. */
+  private interface Estimator {
+    double of(List<List<long[]>> forks);
+  }
+
+  /**
+   * Per fork, this side's median block over plain's; the geometric mean of that over forks. Per
+   * fork, not pooled: forks run at different speeds when the machine's load changes between
+   * them, and the median of a mixture of speeds jumps between them (an A/A run at load 10 to 17
+   * gave 1.16 pooled, with every fork between 1.00 and 1.02).
+   */
+  private static Estimator ratioOfMedians(int side, int counter) {
+    return forks -> {
+      double logSum = 0;
+      for (List<long[]> fork : forks) {
+        logSum += Math.log(median(fork, side, counter) / median(fork, 0, counter));
+      }
+      return Math.exp(logSum / forks.size());
+    };
+  }
+
+  /**
+   * Over all rounds of all forks, the median of this side's block over the plain block of the
+   * same round. In an A/A run at load 14 to 21 on 2 cores, its interval was 3 to 7 times
+   * narrower than the ratio of medians' (0.014 against 0.041 for HTTP/1.1 wall time).
+   */
+  private static Estimator pairedRatio(int side, int counter) {
+    return forks -> {
+      int n = forks.stream().mapToInt(List::size).sum();
+      double[] ratios = new double[n];
+      int i = 0;
+      for (List<long[]> fork : forks) {
+        for (long[] round : fork) {
+          ratios[i++] = (double) round[side * COUNTERS + counter] / round[counter];
+        }
+      }
+      return median(ratios);
+    };
+  }
+
+  private static double median(List<long[]> rounds, int side, int counter) {
+    double[] values = new double[rounds.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = rounds.get(i)[side * COUNTERS + counter];
+    }
+    return median(values);
+  }
+
+  private static double pooledMedian(List<List<long[]>> forks, int side, int counter) {
+    List<long[]> all = new ArrayList<>();
+    forks.forEach(all::addAll);
+    return median(all, side, counter);
+  }
+
+  /** Sorts the array in place. */
+  private static double median(double[] values) {
     Arrays.sort(values);
+    int n = values.length;
     return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
   }
 
@@ -339,14 +484,13 @@ public final class OverheadBenchmark {
   }
 
   /**
-   * The ratio of this side's median to plain's, and the 2.5th and 97.5th percentiles of its
-   * two-level bootstrap: forks drawn with replacement, then each drawn fork's rounds with
-   * replacement, the blocks of a round together.
+   * The statistic, and the 2.5th and 97.5th percentiles of its two-level bootstrap: forks drawn
+   * with replacement, then each drawn fork's rounds with replacement, the blocks of a round
+   * together.
    */
-  private static double[] bootstrap(List<List<long[]>> forks, int side, int counter,
+  private static double[] bootstrap(List<List<long[]>> forks, Estimator estimator,
       SplittableRandom random) {
-    double point = median(forks, side, counter) / median(forks, 0, counter);
-    double[] ratios = new double[RESAMPLES];
+    double[] values = new double[RESAMPLES];
     List<List<long[]>> drawn = new ArrayList<>();
     for (int r = 0; r < RESAMPLES; r++) {
       drawn.clear();
@@ -358,19 +502,20 @@ public final class OverheadBenchmark {
         }
         drawn.add(sample);
       }
-      ratios[r] = median(drawn, side, counter) / median(drawn, 0, counter);
+      values[r] = estimator.of(drawn);
     }
-    Arrays.sort(ratios);
+    Arrays.sort(values);
     return new double[] {
-      point, ratios[(int) Math.floor(0.025 * (RESAMPLES - 1))],
-      ratios[(int) Math.ceil(0.975 * (RESAMPLES - 1))]
+      estimator.of(forks), values[(int) Math.floor(0.025 * (RESAMPLES - 1))],
+      values[(int) Math.ceil(0.975 * (RESAMPLES - 1))]
     };
   }
 
   /** The command line, checked. */
   private static final class Options {
     private static final String USAGE = "options: --forks N, --warmup S, --warmup-rounds N,"
-        + " --measure S, --block N, --protocols A,B, --skeleton, --aa, --seed N, --jvm-arg ARG, --out FILE";
+        + " --measure S, --block N, --protocols A,B, --skeleton, --aa, --seed N, --jvm-arg ARG,"
+        + " --out FILE, --raw FILE, --analyse FILE";
 
     int forks = 5;
     long warmupNanos = 4_000_000_000L;
@@ -384,6 +529,8 @@ public final class OverheadBenchmark {
     boolean skeleton;
     String child;
     Path out;
+    Path raw;
+    Path analyse;
     final List<String> jvmArgs = new ArrayList<>();
 
     static Options parse(String[] args) {
@@ -413,6 +560,8 @@ public final class OverheadBenchmark {
           case "--jvm-arg" -> options.jvmArgs.add(value);
           case "--child" -> options.child = value;
           case "--out" -> options.out = Path.of(value);
+          case "--raw" -> options.raw = Path.of(value);
+          case "--analyse" -> options.analyse = Path.of(value);
           default -> throw new IllegalArgumentException("unknown option " + arg + "; " + USAGE);
         }
       }
