@@ -44,7 +44,8 @@ machine() {
 }
 
 # Plain and wrapped clients take turns in the same forks (see OverheadBenchmark's javadoc).
-# Defaults: 5 forks per protocol, each 4 s (at least 150 rounds) of warm-up and 12 s measured.
+# Defaults: 5 forks per protocol, each 4 s (at least 150 rounds) of warm-up and 12 s measured in
+# 6 epochs with new clients each.
 overhead() {
   local out="$1"
   shift

@@ -26,7 +26,12 @@ import okhttp3.OkHttpClient;
  * but none of its logic (a per-call event listener and one application and one network
  * interceptor that only pass the call on), which splits the overhead into what OkHttp charges for
  * the extra links and what Cutover's code costs. After a warm-up, the fork runs <em>rounds</em>:
- * one block of {@code block} requests per client, in an order drawn at random per round. Per
+ * one block of {@code block} requests per client, in an order drawn at random per round. The
+ * measured time is split into <em>epochs</em>, each with new clients, so new connections and
+ * new server threads. Connections differ by themselves: in an A/A run (two identical plain
+ * clients) at load 13 to 23, one client took 3 times the other's wall and calling-thread CPU time
+ * for a whole epoch, and the next epoch's new connections were even again; the same JVM, the
+ * same code. Epochs draw connections again and again, at a fraction of the cost of more forks. Per
  * block it reads three counters: wall time ({@link System#nanoTime()}), the calling thread's CPU
  * time ({@code ThreadMXBean.getCurrentThreadCpuTime}) and the bytes allocated by all threads of
  * the JVM ({@code com.sun.management.ThreadMXBean.getTotalThreadAllocatedBytes}, the counter
@@ -37,13 +42,13 @@ import okhttp3.OkHttpClient;
  * wall and CPU time, each with a 95% bootstrap interval. The <em>paired ratio</em>: over all
  * rounds, the median of the client's block over the plain block of the same round, which
  * cancels load that changes during a fork, as the blocks of a round are adjacent in time; this
- * is the figure to read. The <em>ratio of medians</em>: per fork, the client's median block
- * over plain's median block, and the geometric mean of that over the forks (per fork, because
- * forks run at different speeds when the machine's load changes between them); only load that
- * stays steady through a fork cancels out of it. The bootstrap is two-level, because the
- * rounds of one fork share that JVM's compilation and memory layout: it draws forks with
- * replacement, then rounds with replacement within each drawn fork, and keeps a round's blocks
- * together.
+ * is the figure to read. The <em>ratio of medians</em>: per epoch, the client's median block
+ * over plain's median block, and the geometric mean of that over the epochs (per epoch, because
+ * epochs run at different speeds when the machine's load changes between them); only load that
+ * stays steady through an epoch cancels out of it. The bootstrap has three levels, because the
+ * rounds of one fork share that JVM's compilation, and those of one epoch its connections: it
+ * draws forks with replacement, then epochs within each drawn fork, then rounds within each drawn
+ * epoch, and keeps a round's blocks together.
  *
  * <p>What the CPU time covers: everything the calling thread does for a call, which includes all
  * of Cutover's per-request work (the event listener, both interceptors and the tracker run on the
@@ -67,7 +72,7 @@ import okhttp3.OkHttpClient;
  * {@code benchmarks/run.sh --overhead} does, and writes the report to {@code benchmarks/results}.
  * Options: {@code --forks N} (default 5), {@code --warmup S} and {@code --measure S} seconds per
  * fork (4, 12), {@code --warmup-rounds N} (at least this many rounds of warm-up, however long
- * they take: 150), {@code --block N} requests (100), {@code --protocols A,B} ({@code
+ * they take: 150), {@code --epochs N} (6), {@code --block N} requests (100), {@code --protocols A,B} ({@code
  * HTTP_1_1,HTTP_2}), {@code --skeleton}, {@code --aa} (the "wrapped" side is a second plain
  * client: the harness must then find no difference), {@code --seed N}, {@code --jvm-arg ARG}
  * (repeatable: passed to each fork), {@code --out FILE} (also write the Markdown report there),
@@ -77,6 +82,9 @@ import okhttp3.OkHttpClient;
 public final class OverheadBenchmark {
   private static final String ROUND = "ROUND";
   private static final int RESAMPLES = 2000;
+
+  /** Rounds that new clients run before an epoch after the first is measured. */
+  private static final int EPOCH_WARMUP_ROUNDS = 10;
 
   /** A block's counters, each the total over the block; a round holds them side by side. */
   private static final int WALL = 0;
@@ -121,31 +129,40 @@ public final class OverheadBenchmark {
     threads.setThreadCpuTimeEnabled(true);
     threads.setThreadAllocatedMemoryEnabled(true);
     SplittableRandom random = new SplittableRandom(options.seed);
+    List<String> sides = sides(options);
     try (RequestFixture fixture = new RequestFixture(options.child)) {
-      List<OkHttpClient> clients = new ArrayList<>();
-      for (String side : sides(options)) {
-        clients.add(switch (side) {
-          case "wrapped" -> fixture.wrapped();
-          case "skeleton" -> fixture.skeleton();
-          default -> fixture.plain();
-        });
-      }
-      long[] round = new long[clients.size() * COUNTERS];
-      int[] order = new int[clients.size()];
+      long[] round = new long[sides.size() * COUNTERS];
+      int[] order = new int[sides.size()];
       long sink = 0;
-      long warmupEnd = System.nanoTime() + options.warmupNanos;
-      for (int i = 0; i < options.warmupRounds || System.nanoTime() < warmupEnd; i++) {
-        sink += round(fixture, clients, options.block, random, threads, order, round);
-      }
       PrintStream out = System.out;
-      long measureEnd = System.nanoTime() + options.measureNanos;
-      while (System.nanoTime() < measureEnd) {
-        sink += round(fixture, clients, options.block, random, threads, order, round);
-        StringBuilder line = new StringBuilder(ROUND);
-        for (long value : round) {
-          line.append(' ').append(value);
+      long epochNanos = options.measureNanos / options.epochs;
+      for (int epoch = 0; epoch < options.epochs; epoch++) {
+        // New clients, so new connections and server threads, each epoch: see the class comment.
+        List<OkHttpClient> clients = new ArrayList<>();
+        for (String side : sides) {
+          clients.add(switch (side) {
+            case "wrapped" -> fixture.wrapped();
+            case "skeleton" -> fixture.skeleton();
+            default -> fixture.plain();
+          });
         }
-        out.println(line);
+        long warmupEnd = System.nanoTime() + (epoch == 0 ? options.warmupNanos : 0);
+        int warmupRounds = epoch == 0 ? options.warmupRounds : EPOCH_WARMUP_ROUNDS;
+        for (int i = 0; i < warmupRounds || System.nanoTime() < warmupEnd; i++) {
+          sink += round(fixture, clients, options.block, random, threads, order, round);
+        }
+        long measureEnd = System.nanoTime() + epochNanos;
+        while (System.nanoTime() < measureEnd) {
+          sink += round(fixture, clients, options.block, random, threads, order, round);
+          StringBuilder line = new StringBuilder(ROUND).append(' ').append(epoch);
+          for (long value : round) {
+            line.append(' ').append(value);
+          }
+          out.println(line);
+        }
+        for (OkHttpClient client : clients) {
+          fixture.discard(client);
+        }
       }
       if (sink <= 0) { // and the bodies read are visibly used
         throw new IllegalStateException("the server answered with empty bodies");
@@ -183,9 +200,12 @@ public final class OverheadBenchmark {
 
   // ---- the parent: forks, statistics, report ----
 
-  /** Every round of a run: per protocol, per fork, per round, each block's counters. */
+  /**
+   * Every round of a run, per protocol: forks, their epochs, the epochs' rounds, and in each
+   * round every block's counters.
+   */
   private record Run(List<String> sides, List<String> protocols,
-      List<List<List<long[]>>> rounds) {}
+      List<List<List<List<long[]>>>> rounds) {}
 
   private static void parent(Options options) throws IOException, InterruptedException {
     double[] load = {Double.MAX_VALUE, 0};
@@ -225,24 +245,23 @@ public final class OverheadBenchmark {
 
   private static List<String> report(Run run, Options options, double[] load) {
     List<String> report = new ArrayList<>();
-    List<List<long[]>> first = run.rounds().get(0);
     report.add(options.analyse != null
-        ? "Re-analysis of " + options.analyse + ": " + first.size() + " forks per protocol."
+        ? "Re-analysis of " + options.analyse + "."
         : String.format(Locale.ROOT,
             "Paired, interleaved blocks: %d forks per protocol (each a fresh JVM), %d s warm-up"
-                + " (at least %d rounds) and %d s measured per fork, blocks of %d requests,"
-                + " order drawn per round.%s 1-minute load average during the run: %.2f to"
-                + " %.2f.",
+                + " (at least %d rounds), then %d s measured in %d epochs (new clients, so new"
+                + " connections, each), blocks of %d requests, order drawn per round.%s"
+                + " 1-minute load average during the run: %.2f to %.2f.",
             options.forks, options.warmupNanos / 1_000_000_000L, options.warmupRounds,
-            options.measureNanos / 1_000_000_000L, options.block,
+            options.measureNanos / 1_000_000_000L, options.epochs, options.block,
             options.aa ? " **A/A check: the \"wrapped\" side is a second plain client.**" : "",
             load[0], load[1]));
     report.add("");
     report.add("Paired ratio: the median, over all rounds, of the client's block over the plain"
         + " block of the same round (adjacent in time, so load that changes cancels out). Ratio"
-        + " of medians: per fork, the client's median block over plain's; their geometric mean."
-        + " Intervals: 95%, two-level bootstrap (forks, then rounds within them), " + RESAMPLES
-        + " resamples.");
+        + " of medians: per epoch, the client's median block over plain's; their geometric mean."
+        + " Intervals: 95%, bootstrap over forks, then epochs within them, then rounds within"
+        + " those, " + RESAMPLES + " resamples.");
     for (int counter : new int[] {WALL, CPU}) {
       String what = counter == WALL ? "wall" : "CPU (calling thread)";
       report.add("");
@@ -250,15 +269,15 @@ public final class OverheadBenchmark {
           + " | ratio of medians | 95% interval | width | B/req (all threads) | rounds |");
       report.add("|---|---|---:|---:|---|---:|---:|---|---:|---:|---:|");
       for (int p = 0; p < run.protocols().size(); p++) {
-        List<List<long[]>> forks = run.rounds().get(p);
+        List<List<List<long[]>>> forks = run.rounds().get(p);
+        List<long[]> all = flatten(forks);
         String protocol = run.protocols().get(p);
-        int rounds = forks.stream().mapToInt(List::size).sum();
         for (int side = 0; side < run.sides().size(); side++) {
-          double perRequest = pooledMedian(forks, side, counter) / options.block / 1000;
-          double bytes = total(forks, side, BYTES) / ((double) rounds * options.block);
+          double perRequest = median(all, side, counter) / options.block / 1000;
+          double bytes = total(all, side, BYTES) / ((double) all.size() * options.block);
           if (side == 0) {
             report.add(String.format(Locale.ROOT, "| %s | %s | %.2f | | | | | | | %.0f | %d |",
-                protocol, run.sides().get(side), perRequest, bytes, rounds));
+                protocol, run.sides().get(side), perRequest, bytes, all.size()));
             continue;
           }
           SplittableRandom random = new SplittableRandom(options.seed * 31 + p * 7 + side);
@@ -268,31 +287,29 @@ public final class OverheadBenchmark {
               "| %s | %s | %.2f | %.4f | %.4f to %.4f | %.4f | %.4f | %.4f to %.4f | %.4f"
                   + " | %.0f | %d |",
               protocol, run.sides().get(side), perRequest, paired[0], paired[1], paired[2],
-              paired[2] - paired[1], rom[0], rom[1], rom[2], rom[2] - rom[1], bytes, rounds));
+              paired[2] - paired[1], rom[0], rom[1], rom[2], rom[2] - rom[1], bytes,
+              all.size()));
         }
       }
     }
     report.add("");
     for (int p = 0; p < run.protocols().size(); p++) {
       for (int side = 1; side < run.sides().size(); side++) {
-        StringBuilder line = new StringBuilder("- ").append(run.protocols().get(p)).append(", ")
-            .append(run.sides().get(side)).append(" / plain per fork, paired ratio: wall");
-        List<List<long[]>> forks = run.rounds().get(p);
-        for (List<long[]> fork : forks) {
-          line.append(String.format(Locale.ROOT, " %.4f",
-              pairedRatio(side, WALL).of(List.of(fork))));
+        for (int counter : new int[] {WALL, CPU}) {
+          StringBuilder line = new StringBuilder("- ").append(run.protocols().get(p))
+              .append(", ").append(run.sides().get(side)).append(" / plain, paired ratio, ")
+              .append(counter == WALL ? "wall" : "CPU").append(", per fork (per epoch):");
+          for (List<List<long[]>> fork : run.rounds().get(p)) {
+            line.append(String.format(Locale.ROOT, " %.4f (",
+                pairedRatio(side, counter).of(List.of(fork))));
+            for (int e = 0; e < fork.size(); e++) {
+              line.append(String.format(Locale.ROOT, e == 0 ? "%.3f" : " %.3f",
+                  pairedRatio(side, counter).of(List.of(List.of(fork.get(e))))));
+            }
+            line.append(')');
+          }
+          report.add(line.toString());
         }
-        line.append("; CPU");
-        for (List<long[]> fork : forks) {
-          line.append(String.format(Locale.ROOT, " %.4f",
-              pairedRatio(side, CPU).of(List.of(fork))));
-        }
-        line.append("; ratio of medians: wall");
-        for (List<long[]> fork : forks) {
-          line.append(String.format(Locale.ROOT, " %.4f",
-              ratioOfMedians(side, WALL).of(List.of(fork))));
-        }
-        report.add(line.toString());
       }
     }
     return report;
@@ -310,8 +327,8 @@ public final class OverheadBenchmark {
     }
   }
 
-  /** Runs one fresh JVM for one protocol and returns its rounds. */
-  private static List<long[]> fork(Options options, String protocol, int sides, long seed)
+  /** Runs one fresh JVM for one protocol and returns its epochs' rounds. */
+  private static List<List<long[]>> fork(Options options, String protocol, int sides, long seed)
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -321,6 +338,7 @@ public final class OverheadBenchmark {
         OverheadBenchmark.class.getName(), "--child", protocol,
         "--warmup", String.valueOf(options.warmupNanos / 1_000_000_000L),
         "--measure", String.valueOf(options.measureNanos / 1_000_000_000L),
+        "--epochs", String.valueOf(options.epochs),
         "--warmup-rounds", String.valueOf(options.warmupRounds),
         "--block", String.valueOf(options.block), "--seed", String.valueOf(seed)));
     if (options.aa) {
@@ -332,7 +350,7 @@ public final class OverheadBenchmark {
     Process process = new ProcessBuilder(command)
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();
-    List<long[]> rounds = new ArrayList<>();
+    List<List<long[]>> epochs = new ArrayList<>();
     try (BufferedReader reader = new BufferedReader(
         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
@@ -341,15 +359,23 @@ public final class OverheadBenchmark {
           System.err.println(line);
           continue;
         }
-        rounds.add(parseRound(line.substring(ROUND.length() + 1), sides * COUNTERS));
+        String[] head = line.split(" ", 3);
+        add(epochs, Integer.parseInt(head[1]), parseRound(head[2], sides * COUNTERS));
       }
     }
     int exit = process.waitFor();
-    if (exit != 0 || rounds.isEmpty()) {
+    if (exit != 0 || epochs.size() != options.epochs) {
       throw new IllegalStateException("fork for " + protocol + " failed: exit " + exit
-          + ", " + rounds.size() + " rounds");
+          + ", " + epochs.size() + " of " + options.epochs + " epochs");
     }
-    return rounds;
+    return epochs;
+  }
+
+  private static <T> void add(List<List<T>> lists, int index, T value) {
+    while (lists.size() <= index) {
+      lists.add(new ArrayList<>());
+    }
+    lists.get(index).add(value);
   }
 
   private static long[] parseRound(String values, int expected) {
@@ -366,20 +392,23 @@ public final class OverheadBenchmark {
 
   /**
    * Writes every round, so that a run can be analysed again ({@code --analyse}): a header line
-   * naming the sides, then one line per round: protocol, fork, counters.
+   * naming the sides, then one line per round: protocol, fork, epoch, counters.
    */
   private static void writeRaw(Run run, Path path) throws IOException {
     List<String> lines = new ArrayList<>();
     lines.add("# sides " + String.join(" ", run.sides()));
     for (int p = 0; p < run.protocols().size(); p++) {
-      List<List<long[]>> forks = run.rounds().get(p);
+      List<List<List<long[]>>> forks = run.rounds().get(p);
       for (int f = 0; f < forks.size(); f++) {
-        for (long[] round : forks.get(f)) {
-          StringBuilder line = new StringBuilder(run.protocols().get(p)).append(' ').append(f);
-          for (long value : round) {
-            line.append(' ').append(value);
+        for (int e = 0; e < forks.get(f).size(); e++) {
+          for (long[] round : forks.get(f).get(e)) {
+            StringBuilder line = new StringBuilder(run.protocols().get(p))
+                .append(' ').append(f).append(' ').append(e);
+            for (long value : round) {
+              line.append(' ').append(value);
+            }
+            lines.add(line.toString());
           }
-          lines.add(line.toString());
         }
       }
     }
@@ -393,63 +422,74 @@ public final class OverheadBenchmark {
     }
     List<String> sides = List.of(lines.get(0).substring("# sides ".length()).split(" "));
     List<String> protocols = new ArrayList<>();
-    List<List<List<long[]>>> rounds = new ArrayList<>();
+    List<List<List<List<long[]>>>> rounds = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
-      String[] head = line.split(" ", 3);
+      String[] head = line.split(" ", 4);
       int p = protocols.indexOf(head[0]);
       if (p < 0) {
         protocols.add(head[0]);
         rounds.add(new ArrayList<>());
         p = protocols.size() - 1;
       }
+      List<List<List<long[]>>> forks = rounds.get(p);
       int fork = Integer.parseInt(head[1]);
-      List<List<long[]>> forks = rounds.get(p);
       while (forks.size() <= fork) {
         forks.add(new ArrayList<>());
       }
-      forks.get(fork).add(parseRound(head[2], sides.size() * COUNTERS));
+      add(forks.get(fork), Integer.parseInt(head[2]),
+          parseRound(head[3], sides.size() * COUNTERS));
     }
     return new Run(sides, protocols, rounds);
   }
 
-  /** A statistic of a set of forks' rounds. */
+  /** A statistic of a set of forks' epochs' rounds. */
   private interface Estimator {
-    double of(List<List<long[]>> forks);
+    double of(List<List<List<long[]>>> forks);
   }
 
   /**
-   * Per fork, this side's median block over plain's; the geometric mean of that over forks. Per
-   * fork, not pooled: forks run at different speeds when the machine's load changes between
-   * them, and the median of a mixture of speeds jumps between them (an A/A run at load 10 to 17
-   * gave 1.16 pooled, with every fork between 1.00 and 1.02).
+   * Per epoch, this side's median block over plain's; the geometric mean of that over all
+   * epochs. Per epoch, not pooled: epochs run at different speeds when the machine's load
+   * changes, and the median of a mixture of speeds jumps between them (an A/A run at load 10 to
+   * 17 gave 1.16 pooled over forks, with every fork between 1.00 and 1.02).
    */
   private static Estimator ratioOfMedians(int side, int counter) {
     return forks -> {
       double logSum = 0;
-      for (List<long[]> fork : forks) {
-        logSum += Math.log(median(fork, side, counter) / median(fork, 0, counter));
+      int n = 0;
+      for (List<List<long[]>> fork : forks) {
+        for (List<long[]> epoch : fork) {
+          logSum += Math.log(median(epoch, side, counter) / median(epoch, 0, counter));
+          n++;
+        }
       }
-      return Math.exp(logSum / forks.size());
+      return Math.exp(logSum / n);
     };
   }
 
   /**
-   * Over all rounds of all forks, the median of this side's block over the plain block of the
-   * same round. In an A/A run at load 14 to 21 on 2 cores, its interval was 3 to 7 times
-   * narrower than the ratio of medians' (0.014 against 0.041 for HTTP/1.1 wall time).
+   * Over all rounds, the median of this side's block over the plain block of the same round. In
+   * an A/A run at load 14 to 21 on 2 cores, its interval was 3 to 7 times narrower than the
+   * ratio of medians' (0.014 against 0.041 for HTTP/1.1 wall time).
    */
   private static Estimator pairedRatio(int side, int counter) {
     return forks -> {
-      int n = forks.stream().mapToInt(List::size).sum();
-      double[] ratios = new double[n];
-      int i = 0;
-      for (List<long[]> fork : forks) {
-        for (long[] round : fork) {
-          ratios[i++] = (double) round[side * COUNTERS + counter] / round[counter];
-        }
+      List<long[]> all = flatten(forks);
+      double[] ratios = new double[all.size()];
+      for (int i = 0; i < ratios.length; i++) {
+        long[] round = all.get(i);
+        ratios[i] = (double) round[side * COUNTERS + counter] / round[counter];
       }
       return median(ratios);
     };
+  }
+
+  private static List<long[]> flatten(List<List<List<long[]>>> forks) {
+    List<long[]> all = new ArrayList<>();
+    for (List<List<long[]>> fork : forks) {
+      fork.forEach(all::addAll);
+    }
+    return all;
   }
 
   private static double median(List<long[]> rounds, int side, int counter) {
@@ -460,12 +500,6 @@ public final class OverheadBenchmark {
     return median(values);
   }
 
-  private static double pooledMedian(List<List<long[]>> forks, int side, int counter) {
-    List<long[]> all = new ArrayList<>();
-    forks.forEach(all::addAll);
-    return median(all, side, counter);
-  }
-
   /** Sorts the array in place. */
   private static double median(double[] values) {
     Arrays.sort(values);
@@ -473,34 +507,36 @@ public final class OverheadBenchmark {
     return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
   }
 
-  private static double total(List<List<long[]>> forks, int side, int counter) {
+  private static double total(List<long[]> rounds, int side, int counter) {
     double sum = 0;
-    for (List<long[]> fork : forks) {
-      for (long[] round : fork) {
-        sum += round[side * COUNTERS + counter];
-      }
+    for (long[] round : rounds) {
+      sum += round[side * COUNTERS + counter];
     }
     return sum;
   }
 
   /**
-   * The statistic, and the 2.5th and 97.5th percentiles of its two-level bootstrap: forks drawn
-   * with replacement, then each drawn fork's rounds with replacement, the blocks of a round
-   * together.
+   * The statistic, and the 2.5th and 97.5th percentiles of its bootstrap in three levels: forks
+   * drawn with replacement, then each drawn fork's epochs, then each drawn epoch's rounds, the
+   * blocks of a round together.
    */
-  private static double[] bootstrap(List<List<long[]>> forks, Estimator estimator,
+  private static double[] bootstrap(List<List<List<long[]>>> forks, Estimator estimator,
       SplittableRandom random) {
     double[] values = new double[RESAMPLES];
-    List<List<long[]>> drawn = new ArrayList<>();
     for (int r = 0; r < RESAMPLES; r++) {
-      drawn.clear();
+      List<List<List<long[]>>> drawn = new ArrayList<>(forks.size());
       for (int f = 0; f < forks.size(); f++) {
-        List<long[]> fork = forks.get(random.nextInt(forks.size()));
-        List<long[]> sample = new ArrayList<>(fork.size());
-        for (int i = 0; i < fork.size(); i++) {
-          sample.add(fork.get(random.nextInt(fork.size())));
+        List<List<long[]>> fork = forks.get(random.nextInt(forks.size()));
+        List<List<long[]>> epochs = new ArrayList<>(fork.size());
+        for (int e = 0; e < fork.size(); e++) {
+          List<long[]> epoch = fork.get(random.nextInt(fork.size()));
+          List<long[]> sample = new ArrayList<>(epoch.size());
+          for (int i = 0; i < epoch.size(); i++) {
+            sample.add(epoch.get(random.nextInt(epoch.size())));
+          }
+          epochs.add(sample);
         }
-        drawn.add(sample);
+        drawn.add(epochs);
       }
       values[r] = estimator.of(drawn);
     }
@@ -514,14 +550,15 @@ public final class OverheadBenchmark {
   /** The command line, checked. */
   private static final class Options {
     private static final String USAGE = "options: --forks N, --warmup S, --warmup-rounds N,"
-        + " --measure S, --block N, --protocols A,B, --skeleton, --aa, --seed N, --jvm-arg ARG,"
-        + " --out FILE, --raw FILE, --analyse FILE";
+        + " --measure S, --epochs N, --block N, --protocols A,B, --skeleton, --aa, --seed N,"
+        + " --jvm-arg ARG, --out FILE, --raw FILE, --analyse FILE";
 
     int forks = 5;
     long warmupNanos = 4_000_000_000L;
     long measureNanos = 12_000_000_000L;
     /** However long they take: C2 compiles a method after some 10,000 calls. */
     int warmupRounds = 150;
+    int epochs = 6;
     int block = 100;
     List<String> protocols = List.of("HTTP_1_1", "HTTP_2");
     long seed = 17;
@@ -554,6 +591,7 @@ public final class OverheadBenchmark {
           case "--warmup" -> options.warmupNanos = positive(arg, value) * 1_000_000_000L;
           case "--measure" -> options.measureNanos = positive(arg, value) * 1_000_000_000L;
           case "--warmup-rounds" -> options.warmupRounds = positive(arg, value);
+          case "--epochs" -> options.epochs = positive(arg, value);
           case "--block" -> options.block = positive(arg, value);
           case "--protocols" -> options.protocols = List.of(value.split(","));
           case "--seed" -> options.seed = Long.parseLong(value);

@@ -112,6 +112,14 @@ final class RequestFixture implements AutoCloseable {
     return client;
   }
 
+  /** Closes a client's connections and stops its dispatcher's threads. */
+  void discard(OkHttpClient client) {
+    if (clients.remove(client)) {
+      client.connectionPool().evictAll();
+      client.dispatcher().executorService().shutdown();
+    }
+  }
+
   /** One GET on the client's pooled connection; returns the body. */
   String call(OkHttpClient client) throws IOException {
     try (Response response = client.newCall(request).execute()) {
