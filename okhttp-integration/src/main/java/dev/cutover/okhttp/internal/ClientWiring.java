@@ -28,7 +28,7 @@ public final class ClientWiring {
         .dns(new ResolverDns(resolver, quarantine))
         .eventListenerFactory(call -> new CutoverEventListener(userListeners.create(call), tracker))
         .addInterceptor(new RetryInterceptor(policy, tracker, resolver, ticker, settings.sleeper()))
-        .addNetworkInterceptor(new DrainInterceptor(tracker, retirer))
+        .addNetworkInterceptor(new DrainInterceptor(tracker, retirer, policy.replay()))
         .build();
   }
 }

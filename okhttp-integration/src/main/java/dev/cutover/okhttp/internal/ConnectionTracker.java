@@ -40,8 +40,11 @@ final class ConnectionTracker implements ResolverListener {
   private final Retirer retirer;
   private final Quarantine quarantine;
   private final Map<Connection, TrackedConnection> connections = new ConcurrentHashMap<>();
-  /** The connection an attempt failed on, for the retry interceptor; only on failure paths. */
-  private final Map<Call, TrackedConnection> failedAttempts = new ConcurrentHashMap<>();
+  /**
+   * What earlier attempts of a call did, for its later attempts; only on failure paths, removed
+   * when the retry interceptor is done with the call and again at callEnd / callFailed.
+   */
+  private final Map<Call, CallHistory> histories = new ConcurrentHashMap<>();
   private volatile int purgeAt = 64;
 
   private final Ticker ticker;
@@ -147,7 +150,7 @@ final class ConnectionTracker implements ResolverListener {
    * has answered, whether the address left (see {@link #addressLeft}).
    */
   void unavailable(Call call, TrackedConnection tracked) {
-    failedAttempts.put(call, tracked);
+    historyFor(call).failedOn = tracked;
     askDns(tracked.host, tracked.address);
   }
 
@@ -160,10 +163,24 @@ final class ConnectionTracker implements ResolverListener {
     if (call.isCanceled()) {
       return;
     }
-    failedAttempts.put(call, tracked);
+    historyFor(call).failedOn = tracked;
     if (!BenignFailures.isOnReusedConnection(call, tracked)) {
       askDns(tracked.host, tracked.address);
     }
+  }
+
+  /**
+   * The request went out and no usable answer came back (a read time-out, an unparseable
+   * response). Unlike a broken keep-alive connection, that says nothing benign: DNS is asked
+   * whether the address is still the host's, which decides whether the retry interceptor sends
+   * a request that may be repeated elsewhere.
+   */
+  void answerFailed(Call call, TrackedConnection tracked) {
+    if (call.isCanceled()) {
+      return;
+    }
+    historyFor(call).failedOn = tracked;
+    askDns(tracked.host, tracked.address);
   }
 
   /**
@@ -191,13 +208,67 @@ final class ConnectionTracker implements ResolverListener {
   }
 
   TrackedConnection takeFailedAttempt(Call call) {
-    return failedAttempts.isEmpty() ? null : failedAttempts.remove(call);
+    CallHistory history = history(call);
+    if (history == null) {
+      return null;
+    }
+    TrackedConnection failedOn = history.failedOn;
+    history.failedOn = null;
+    return failedOn;
   }
 
-  void forget(Call call) {
-    if (!failedAttempts.isEmpty()) {
-      failedAttempts.remove(call);
+  /**
+   * Records that an attempt of a request that may not be replayed may have been processed by the
+   * server: from now on no attempt of that request may reach the network (see {@link
+   * DrainInterceptor}).
+   *
+   * @param why the failure after which it may have been, or a stand-in naming the response
+   */
+  void mayHaveReachedServer(Call call, IOException why) {
+    CallHistory history = historyFor(call);
+    if (history.reachedServer == null) {
+      history.reachedServer = why;
     }
+  }
+
+  /**
+   * Why an earlier attempt of this call may have been processed by a server, or null if none may
+   * have been (or the request may be replayed, which is not recorded).
+   */
+  IOException reachedServer(Call call) {
+    CallHistory history = history(call);
+    return history == null ? null : history.reachedServer;
+  }
+
+  /** Remembers a {@code Retry-After} hidden from OkHttp's own follow-up of a 503. */
+  void hideRetryAfter(Call call, String value) {
+    historyFor(call).hiddenRetryAfter = value;
+  }
+
+  /** The {@code Retry-After} hidden from OkHttp for this call, or null. */
+  String hiddenRetryAfter(Call call) {
+    CallHistory history = history(call);
+    return history == null ? null : history.hiddenRetryAfter;
+  }
+
+  /** Forgets what this call's attempts did; at the end of the call, or of its retry loop. */
+  void forget(Call call) {
+    if (!histories.isEmpty()) {
+      histories.remove(call);
+    }
+  }
+
+  private CallHistory history(Call call) {
+    return histories.isEmpty() ? null : histories.get(call);
+  }
+
+  private CallHistory historyFor(Call call) {
+    return histories.computeIfAbsent(call, c -> new CallHistory());
+  }
+
+  /** Calls with a history kept; for tests that check nothing is left behind. */
+  int historiesKept() {
+    return histories.size();
   }
 
   /**

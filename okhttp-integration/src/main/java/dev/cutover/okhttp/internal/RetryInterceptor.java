@@ -43,6 +43,12 @@ final class RetryInterceptor implements Interceptor {
   /** How often a wait for DNS looks whether the call was canceled. */
   private static final long CANCEL_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private static final long BUDGET_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /**
+   * Attempts refused for a connection Cutover closed that one call may go through before the
+   * refusal is given up on and thrown. Each is a different closed connection (OkHttp drops one it
+   * finds closed), so this is only a guard against a loop nobody has seen.
+   */
+  private static final int MAX_REFUSED_CONNECTIONS = 16;
 
   private final RetryPolicy policy;
   private final ConnectionTracker tracker;
@@ -62,12 +68,24 @@ final class RetryInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    Request request = chain.request();
     Call call = chain.call();
+    try {
+      return attempts(chain, call);
+    } finally {
+      // No attempt of this call can follow: OkHttp's own run inside proceed(), and a user's
+      // interceptor that calls proceed() again starts a new loop here.
+      tracker.forget(call);
+    }
+  }
+
+  private Response attempts(Chain chain, Call call) throws IOException {
+    Request request = chain.request();
     policy.recordRequest();
     long started = ticker.read();
     CutoverListener.RetryReason firstReason = null;
-    for (int attempt = 1; ; attempt++) {
+    int refusedConnections = 0;
+    int attempt = 1;
+    while (true) {
       Response response = null;
       IOException failure = null;
       try {
@@ -80,20 +98,39 @@ final class RetryInterceptor implements Interceptor {
         finished(request, firstReason, attempt - 1, true);
         return response;
       }
+      if (failure instanceof ReplayRefusedException refused) {
+        // OkHttp tried to send the request again by itself; the caller gets what plain OkHttp
+        // without its own retries would have given.
+        finished(request, firstReason, attempt - 1, false);
+        throw replayRefused(call, refused);
+      }
+      boolean reachedServer = tracker.reachedServer(call) != null;
+      if (failure instanceof RetiredConnectionException
+          && refusedConnections < MAX_REFUSED_CONNECTIONS && !call.isCanceled()
+          && (!reachedServer || policy.replay().mayRepeat(request))) {
+        // OkHttp handed this call a connection Cutover had just closed as idle (the close won
+        // the race with the call's acquire event; see TrackedConnection), and the attempt was
+        // refused before anything was written. Plain OkHttp would have had that connection, so
+        // this is not an attempt: no back-off, no budget, whatever maxAttempts says. OkHttp finds
+        // the closed socket unhealthy and gives the next proceed() another connection.
+        refusedConnections++;
+        continue;
+      }
       boolean addressLeft = false;
       if (!call.isCanceled() && attempt < policy.settings().maxAttempts()
-          && policy.mayRetry(request, failure)) {
+          && policy.mayRetry(request, failure, reachedServer)) {
         addressLeft = awaitDnsEvidence(call, request.url().host(), failedOn, started);
       }
       RetryDecision decision = policy.decide(new Attempt(request, attempt, response, failure,
-          started, call.timeout().timeoutNanos(), call.isCanceled(), addressLeft));
+          started, call.timeout().timeoutNanos(), call.isCanceled(), addressLeft,
+          reachedServer));
       if (decision instanceof Stop stop) {
         if (stop.reason() == StopReason.BUDGET_EXHAUSTED) {
           budgetExhausted(request);
         }
         finished(request, firstReason, attempt - 1, false);
         if (response != null) {
-          return response;
+          return withHiddenHeaderRestored(call, response);
         }
         throw failure;
       }
@@ -106,8 +143,12 @@ final class RetryInterceptor implements Interceptor {
       }
       if (addressLeft && failedOn != null) {
         // HTTP/1.1: the call would otherwise reuse its own connection, to the address that left,
-        // for the retry. The call holds it alone until the call ends (OkHttp releases a call's
-        // connection only then), so closing it here touches no other call.
+        // for the retry. No other call can be using it, or get it, between the close of the
+        // response above and this line: OkHttp releases a call's connection only when the whole
+        // interceptor chain has returned (RealCall.callDone runs once expectMoreExchanges is
+        // false, which only noMoreExchanges() sets, at the chain's end; 4.12 and 5.x alike), and
+        // an HTTP/1.1 connection a call holds is not eligible for another (allocation limit 1).
+        // Shown by RaceTest.aConnectionClosedBetweenAttemptsIsNeverAnotherCalls.
         failedOn.closeExclusive();
       }
       LOG.log(Level.DEBUG, "{0} {1}: {2}{3}, attempt {4} of {5} in {6} ms", request.method(),
@@ -117,7 +158,31 @@ final class RetryInterceptor implements Interceptor {
       if (retry.delayNanos() > 0) {
         sleeper.sleep(retry.delayNanos(), call);
       }
+      attempt++;
     }
+  }
+
+  /**
+   * The failure of the attempt that may have reached the server, which is what the caller of
+   * plain OkHttp without its own retries would get, with the refusal suppressed under it for the
+   * record.
+   */
+  private IOException replayRefused(Call call, ReplayRefusedException refused) {
+    IOException earlier = tracker.reachedServer(call);
+    if (earlier == null || earlier instanceof CallHistory.Answered) {
+      return refused;
+    }
+    earlier.addSuppressed(refused);
+    return earlier;
+  }
+
+  /** A 503 whose {@code Retry-After: 0} was hidden from OkHttp gets it back for the caller. */
+  private Response withHiddenHeaderRestored(Call call, Response response) {
+    String retryAfter = tracker.hiddenRetryAfter(call);
+    if (retryAfter == null || response.header("Retry-After") != null) {
+      return response;
+    }
+    return response.newBuilder().header("Retry-After", retryAfter).build();
   }
 
   private void budgetExhausted(Request request) {
