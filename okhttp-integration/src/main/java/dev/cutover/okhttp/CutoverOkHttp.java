@@ -115,6 +115,7 @@ public final class CutoverOkHttp {
     private Ticker ticker = Ticker.systemTicker();
     private Clock wallClock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.SYSTEM;
+    private Duration evidenceWait = ClientWiring.EVIDENCE_WAIT;
 
     private Builder(OkHttpClient existing) {
       this.existing = existing;
@@ -341,6 +342,12 @@ public final class CutoverOkHttp {
       return this;
     }
 
+    /** For tests: the longest a failed attempt waits for the DNS answer it asked for. */
+    Builder evidenceWait(Duration evidenceWait) {
+      this.evidenceWait = Objects.requireNonNull(evidenceWait, "evidenceWait");
+      return this;
+    }
+
     /** For tests: the clock HTTP-date {@code Retry-After} values are measured against. */
     Builder wallClock(Clock wallClock) {
       this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
@@ -366,7 +373,7 @@ public final class CutoverOkHttp {
           idempotencyKeyHeader, retryUnavailable);
       DrainSettings drain = new DrainSettings(drainMode, addressQuarantine, maxConnectionAge);
       return ClientWiring.wrap(existing, chosen,
-          new WrapSettings(retry, drain, listeners, ticker, wallClock, sleeper));
+          new WrapSettings(retry, drain, listeners, ticker, wallClock, sleeper, evidenceWait));
     }
   }
 }

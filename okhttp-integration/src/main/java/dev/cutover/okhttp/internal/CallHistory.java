@@ -12,6 +12,11 @@ final class CallHistory {
   /** The connection the latest failed attempt ran on, until the retry interceptor takes it. */
   volatile TrackedConnection failedOn;
   /**
+   * Whether the call was handed a connection Cutover had closed, since an attempt last reached
+   * the network: the attempt that fails next sent nothing.
+   */
+  volatile boolean closedAtAcquire;
+  /**
    * Why a request that may not be replayed may already have been processed by a server (an
    * exchange that broke after the request may have been written, or a 503), or null if none of
    * this call's attempts may have been. Once set, no further attempt of such a request may reach

@@ -79,12 +79,24 @@ final class ConnectionTracker implements ResolverListener {
     return connection == null ? null : connections.get(connection);
   }
 
-  void acquired(Connection connection) {
+  /**
+   * A call was handed this connection. If Cutover had closed it in the meantime (a drain of a
+   * connection its own count said was idle, racing OkHttp's hand-out), the call is marked: nothing
+   * can have been sent on it, and whatever the attempt fails with (OkHttp 5 fails at once, setting
+   * the closed socket's time-out; the network interceptor refuses the rest) is not a failure of
+   * the request. OkHttp 4.12 hands out a pooled connection before its health check and then
+   * discards it if closed: marked too, and cleared when the attempt reaches the network on
+   * another connection.
+   */
+  void acquired(Call call, Connection connection) {
     Route route = connection.route();
     InetSocketAddress socketAddress = route.socketAddress();
     InetAddress address = socketAddress.getAddress();
-    if (route.proxy().type() != Proxy.Type.DIRECT || address == null
-        || OkHttpCompat.isClosedOnAcquire(connection)) {
+    if (route.proxy().type() != Proxy.Type.DIRECT || address == null) {
+      return;
+    }
+    if (OkHttpCompat.isClosedOnAcquire(connection)) {
+      historyFor(call).closedAtAcquire = true;
       return;
     }
     String host = route.address().url().host();
@@ -97,7 +109,8 @@ final class ConnectionTracker implements ResolverListener {
       }
     }
     if (!tracked.acquire()) {
-      return; // closed by us: the network interceptor refuses it before anything is sent
+      historyFor(call).closedAtAcquire = true;
+      return;
     }
     // Pooled connections mean no lookups; tell the resolver the host is still in use.
     resolver.track(host);
@@ -238,6 +251,27 @@ final class ConnectionTracker implements ResolverListener {
   IOException reachedServer(Call call) {
     CallHistory history = history(call);
     return history == null ? null : history.reachedServer;
+  }
+
+  /**
+   * Whether this call was handed a connection Cutover had already closed since the last time an
+   * attempt of it reached the network; taking it clears it.
+   */
+  boolean takeClosedAtAcquire(Call call) {
+    CallHistory history = history(call);
+    if (history == null || !history.closedAtAcquire) {
+      return false;
+    }
+    history.closedAtAcquire = false;
+    return true;
+  }
+
+  /** An attempt of this call reached the network on a connection that is open. */
+  void reachedNetwork(Call call) {
+    CallHistory history = history(call);
+    if (history != null) {
+      history.closedAtAcquire = false;
+    }
   }
 
   /** Remembers a {@code Retry-After} hidden from OkHttp's own follow-up of a 503. */

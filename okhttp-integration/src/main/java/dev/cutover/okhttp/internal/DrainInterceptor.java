@@ -2,6 +2,7 @@ package dev.cutover.okhttp.internal;
 
 import java.io.IOException;
 import okhttp3.Call;
+import okhttp3.Connection;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -45,12 +46,18 @@ final class DrainInterceptor implements Interceptor {
             + " attempt may have reached the server (" + earlier + ")");
       }
     }
-    TrackedConnection tracked = tracker.get(chain.connection());
+    Connection connection = chain.connection();
+    TrackedConnection tracked = tracker.get(connection);
+    if ((tracked != null && tracked.isClosedByUs())
+        || (connection != null && connection.socket().isClosed())) {
+      // Closed as idle while OkHttp was handing it to this call: nothing is sent, and the retry
+      // interceptor sends the request again on another connection, as no attempt at all.
+      throw new RetiredConnectionException("connection " + (tracked != null ? tracked
+          + " was retired (" + tracked.retiredBecause() + ")" : connection + " was closed")
+          + " before this request was sent");
+    }
+    tracker.reachedNetwork(call);
     if (tracked != null) {
-      if (tracked.isClosedByUs()) {
-        throw new RetiredConnectionException("connection " + tracked
-            + " was retired (" + tracked.retiredBecause() + ") before this request was sent");
-      }
       if (tracked.isRetired()) {
         tracker.sentToRetired(tracked);
       }

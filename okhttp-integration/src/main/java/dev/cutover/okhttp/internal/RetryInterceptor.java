@@ -35,11 +35,12 @@ import okhttp3.Response;
 final class RetryInterceptor implements Interceptor {
   private static final System.Logger LOG = System.getLogger("dev.cutover.okhttp");
   /**
-   * The longest an attempt waits for the DNS answer its failure asked for. A query in flight is
-   * normally answered within milliseconds; past this the decision is made on what is known. A
-   * rate-limited refresh (one per host per minTtl) is not waited for at all.
+   * The longest an attempt waits for the DNS answer its failure asked for, unless a test says
+   * otherwise. A query in flight is normally answered within milliseconds; past this the decision
+   * is made on what is known. A rate-limited refresh (one per host per minTtl) is not waited for
+   * at all.
    */
-  private static final long EVIDENCE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  static final java.time.Duration EVIDENCE_WAIT = java.time.Duration.ofMillis(250);
   /** How often a wait for DNS looks whether the call was canceled. */
   private static final long CANCEL_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private static final long BUDGET_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -55,15 +56,17 @@ final class RetryInterceptor implements Interceptor {
   private final CutoverResolver resolver;
   private final Ticker ticker;
   private final Sleeper sleeper;
+  private final long evidenceWaitNanos;
   private final AtomicLong lastBudgetWarning = new AtomicLong(Long.MIN_VALUE / 2);
 
   RetryInterceptor(RetryPolicy policy, ConnectionTracker tracker, CutoverResolver resolver,
-      Ticker ticker, Sleeper sleeper) {
+      Ticker ticker, Sleeper sleeper, long evidenceWaitNanos) {
     this.policy = policy;
     this.tracker = tracker;
     this.resolver = resolver;
     this.ticker = ticker;
     this.sleeper = sleeper;
+    this.evidenceWaitNanos = evidenceWaitNanos;
   }
 
   @Override
@@ -105,12 +108,16 @@ final class RetryInterceptor implements Interceptor {
         throw replayRefused(call, refused);
       }
       boolean reachedServer = tracker.reachedServer(call) != null;
-      if (failure instanceof RetiredConnectionException
+      boolean closedAtAcquire = tracker.takeClosedAtAcquire(call);
+      boolean closedUnderIt = failure != null
+          && (failure instanceof RetiredConnectionException || closedAtAcquire);
+      if (closedUnderIt
           && refusedConnections < MAX_REFUSED_CONNECTIONS && !call.isCanceled()
           && (!reachedServer || policy.replay().mayRepeat(request))) {
         // OkHttp handed this call a connection Cutover had just closed as idle (the close won
-        // the race with the call's acquire event; see TrackedConnection), and the attempt was
-        // refused before anything was written. Plain OkHttp would have had that connection, so
+        // the race with the call's acquire event; see Retirer.closesOnCount), and the attempt
+        // failed before anything was written: OkHttp 5 at once ("Socket is closed", setting its
+        // time-out), otherwise refused by the network interceptor. Plain OkHttp would have had that connection, so
         // this is not an attempt: no back-off, no budget, whatever maxAttempts says. OkHttp finds
         // the closed socket unhealthy and gives the next proceed() another connection.
         refusedConnections++;
@@ -207,7 +214,7 @@ final class RetryInterceptor implements Interceptor {
   }
 
   /**
-   * Waits, within {@link #EVIDENCE_WAIT_NANOS}, the call's time-out and its cancellation, for the
+   * Waits, within {@link #EVIDENCE_WAIT}, the call's time-out and its cancellation, for the
    * DNS query the failure asked for (the same one: the resolver shares a query in flight and
    * rate-limits new ones), then returns whether the failed attempt's address has left the host.
    */
@@ -219,7 +226,7 @@ final class RetryInterceptor implements Interceptor {
     } catch (IllegalStateException closed) {
       return false; // no resolver, no evidence: the server's own failure, as far as anyone knows
     }
-    long budget = EVIDENCE_WAIT_NANOS;
+    long budget = evidenceWaitNanos;
     long callTimeout = call.timeout().timeoutNanos();
     if (callTimeout > 0) {
       budget = Math.min(budget, callTimeout - (ticker.read() - callStarted));
