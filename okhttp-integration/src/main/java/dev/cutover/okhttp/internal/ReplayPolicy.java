@@ -121,6 +121,37 @@ final class ReplayPolicy {
   }
 
   /**
+   * Whether the failure shows that no byte of the request was written, in any of the attempts it
+   * stands for (OkHttp's own earlier ones ride along as suppressed exceptions): every one of them
+   * failed to connect, or was refused before sending. Then even a one-shot or duplex body is
+   * untouched and can be sent. A refused HTTP/2 stream is not enough: the server processed none
+   * of it, but its body may already have been written.
+   */
+  static boolean bodyUntouched(IOException failure) {
+    if (!writesNothing(failure)) {
+      return false;
+    }
+    for (Throwable earlier : failure.getSuppressed()) {
+      if (!(earlier instanceof IOException io && writesNothing(io))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean writesNothing(IOException failure) {
+    return failure instanceof RetiredConnectionException
+        || failure instanceof ConnectException
+        || failure instanceof NoRouteToHostException
+        || (failure instanceof SocketTimeoutException
+            && String.valueOf(failure.getMessage()).toLowerCase(Locale.ROOT).contains("connect"))
+        || (failure instanceof javax.net.ssl.SSLHandshakeException
+            && !(failure.getCause() instanceof java.security.cert.CertificateException))
+        || failure.getClass().getName()
+            .equals("okhttp3.internal.http2.ConnectionShutdownException");
+  }
+
+  /**
    * Whether a failure that sent nothing failed to connect (refused, unreachable, timed out, a
    * handshake cut off), rather than on a connection that was up (a refused HTTP/2 stream, a
    * connection Cutover had closed); for the retry's reason.

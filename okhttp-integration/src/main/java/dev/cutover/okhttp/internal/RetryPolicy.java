@@ -94,7 +94,7 @@ final class RetryPolicy {
    */
   boolean mayRetry(Request request, IOException failure, boolean reachedServer) {
     if (!ReplayPolicy.bodyIsReplayable(request)) {
-      return false;
+      return failure != null && !reachedServer && ReplayPolicy.bodyUntouched(failure);
     }
     if (reachedServer && !replay.mayRepeat(request)) {
       return false;
@@ -126,7 +126,9 @@ final class RetryPolicy {
         // server, not a cutover, and a retry would only load it more.
         return new Stop(StopReason.NOT_RETRYABLE);
       }
-      if (!ReplayPolicy.bodyIsReplayable(request)) {
+      if (!ReplayPolicy.bodyIsReplayable(request)
+          && (attempt.reachedServer() || !ReplayPolicy.bodyUntouched(attempt.failure()))) {
+        // Unless no attempt wrote a byte of it (a refused connection): then it is untouched.
         return new Stop(StopReason.BODY_NOT_REPLAYABLE);
       }
       if ((reach != ReplayPolicy.Reach.NOT_SENT || attempt.reachedServer())

@@ -126,8 +126,19 @@ class RetryPolicyTest {
     RetryPolicy policy = policy();
     assertEquals(new Retry(100 * MS, RetryReason.CONNECT_FAILURE),
         policy.decide(failed(Requests.post(), 1, new ConnectException("refused"))));
+    assertEquals(new Retry(100 * MS, RetryReason.CONNECT_FAILURE), policy.decide(failed(
+        Requests.withBody("POST", new OneShotBody("once")), 1, new ConnectException("refused"))),
+        "a body never written is untouched, one-shot or not");
+    ConnectException afterReset = new ConnectException("refused");
+    afterReset.addSuppressed(new SocketException("Connection reset"));
     assertEquals(new Stop(StopReason.BODY_NOT_REPLAYABLE), policy.decide(failed(
-        Requests.withBody("POST", new OneShotBody("once")), 1, new ConnectException("refused"))));
+        Requests.withBody("PUT", new OneShotBody("once")), 1, afterReset)),
+        "OkHttp's earlier attempt wrote it");
+    assertEquals(new Stop(StopReason.BODY_NOT_REPLAYABLE), policy.decide(failed(
+        Requests.withBody("PUT", new OneShotBody("once")), 1,
+        new okhttp3.internal.http2.StreamResetException(
+            okhttp3.internal.http2.ErrorCode.REFUSED_STREAM))),
+        "a refused stream was not processed, but its body may have been written");
   }
 
   @Test
