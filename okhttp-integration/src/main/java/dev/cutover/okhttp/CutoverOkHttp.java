@@ -48,6 +48,13 @@ import okhttp3.OkHttpClient;
  *       OkHttp produced it.
  * </ol>
  *
+ * <p>A request that may not be replayed (a POST or PATCH without the idempotency key, unless
+ * {@link Builder#retryNonIdempotent}; any one-shot or duplex body) is written to the network at
+ * most once per call, counting OkHttp's own re-sends ({@code retryOnConnectionFailure}, and its
+ * follow-up of a 503 with {@code Retry-After: 0}): the network interceptor refuses a further
+ * attempt before sending it, and the caller gets the failure or 503 of the attempt that may have
+ * reached the server.
+ *
  * <p>Thread-safety: this class is stateless; the clients it returns are as thread-safe as any
  * {@code OkHttpClient}. Works with OkHttp 5.x ({@code okhttp-jvm}) and 4.12.
  */
