@@ -42,8 +42,8 @@ final class DrainInterceptor implements Interceptor {
       IOException earlier = tracker.reachedServer(call);
       if (earlier != null) {
         throw new ReplayRefusedException("not sending " + request.method() + " "
-            + request.url().host() + request.url().encodedPath() + " again: it may not be replayed, and an earlier"
-            + " attempt may have reached the server (" + earlier + ")");
+            + request.url().host() + request.url().encodedPath() + " again: it may not be"
+            + " replayed, and an earlier attempt may have reached the server (" + earlier + ")");
       }
     }
     Connection connection = chain.connection();
@@ -73,7 +73,11 @@ final class DrainInterceptor implements Interceptor {
       response = chain.proceed(request);
     } catch (IOException e) {
       boolean unprocessed = OkHttpCompat.isUnprocessed(e);
-      if (!replayable && !unprocessed) {
+      // Sending it again is safe if nothing of it was written, or if the server processed none of
+      // it (a refused stream) and its body can be written again (not a one-shot or duplex body).
+      boolean resendable = ReplayPolicy.bodyUntouched(e)
+          || (unprocessed && ReplayPolicy.bodyIsReplayable(request));
+      if (!replayable && !resendable) {
         tracker.mayHaveReachedServer(call, e);
       }
       if (tracked != null) {
