@@ -220,6 +220,9 @@ public final class CutoverResolver implements AutoCloseable {
    * independent resolver.
    */
   public static final class Builder {
+    /** Longer would overflow the wait for a resolution through a long search list. */
+    private static final Duration MAX_QUERY_TIMEOUT = Duration.ofDays(1);
+
     private List<InetSocketAddress> nameServers;
     private Duration queryTimeout = Duration.ofSeconds(3);
     private Duration minTtl = Duration.ofSeconds(1);
@@ -255,12 +258,12 @@ public final class CutoverResolver implements AutoCloseable {
      * query goes to the first server at once and to the next ones after an equal share of this
      * time (or at once when a server fails), and the first usable answer wins. Default 3 s.
      *
-     * @param timeout a positive duration
+     * @param timeout a positive duration, at most 1 day
      * @return this builder
-     * @throws IllegalArgumentException if timeout is null, zero or negative
+     * @throws IllegalArgumentException if timeout is null, zero, negative or longer than 1 day
      */
     public Builder queryTimeout(Duration timeout) {
-      this.queryTimeout = Checks.positive("queryTimeout", timeout);
+      this.queryTimeout = Checks.positive("queryTimeout", timeout, MAX_QUERY_TIMEOUT);
       return this;
     }
 
@@ -268,9 +271,9 @@ public final class CutoverResolver implements AutoCloseable {
      * Sets the shortest time an answer is kept, whatever its TTL says, and the shortest interval
      * between two forced {@link #refresh} queries for a host. Default 1 s.
      *
-     * @param minTtl a positive duration, at most {@link #maxTtl}
+     * @param minTtl a positive duration, at most {@link #maxTtl} (and 3650 days)
      * @return this builder
-     * @throws IllegalArgumentException if minTtl is null, zero or negative
+     * @throws IllegalArgumentException if minTtl is null, zero, negative or over 3650 days
      */
     public Builder minTtl(Duration minTtl) {
       this.minTtl = Checks.positive("minTtl", minTtl);
@@ -281,9 +284,9 @@ public final class CutoverResolver implements AutoCloseable {
      * Sets the longest time an answer is kept, whatever its TTL says: the bound on how long a DNS
      * change can go unseen. Default 30 s.
      *
-     * @param maxTtl a positive duration, at least {@link #minTtl}
+     * @param maxTtl a positive duration, at least {@link #minTtl}, at most 3650 days
      * @return this builder
-     * @throws IllegalArgumentException if maxTtl is null, zero or negative
+     * @throws IllegalArgumentException if maxTtl is null, zero, negative or over 3650 days
      */
     public Builder maxTtl(Duration maxTtl) {
       this.maxTtl = Checks.positive("maxTtl", maxTtl);
@@ -294,9 +297,9 @@ public final class CutoverResolver implements AutoCloseable {
      * Sets how long an NXDOMAIN or empty answer is kept before DNS is asked again. Default 1 s.
      * Zero means negative answers are not cached.
      *
-     * @param negativeTtl zero or a positive duration
+     * @param negativeTtl zero or a positive duration, at most 3650 days
      * @return this builder
-     * @throws IllegalArgumentException if negativeTtl is null or negative
+     * @throws IllegalArgumentException if negativeTtl is null, negative or over 3650 days
      */
     public Builder negativeTtl(Duration negativeTtl) {
       this.negativeTtl = Checks.nonNegative("negativeTtl", negativeTtl);
@@ -307,9 +310,9 @@ public final class CutoverResolver implements AutoCloseable {
      * Sets how long past its TTL the last good answer may be served while DNS cannot be reached.
      * Default 5 minutes. Zero disables serving stale answers.
      *
-     * @param maxStale zero or a positive duration
+     * @param maxStale zero or a positive duration, at most 3650 days
      * @return this builder
-     * @throws IllegalArgumentException if maxStale is null or negative
+     * @throws IllegalArgumentException if maxStale is null, negative or over 3650 days
      */
     public Builder maxStale(Duration maxStale) {
       this.maxStale = Checks.nonNegative("maxStale", maxStale);
@@ -320,9 +323,9 @@ public final class CutoverResolver implements AutoCloseable {
      * Sets how long a name may go without a lookup before it stops being refreshed and is
      * forgotten. Default 10 minutes.
      *
-     * @param idleTimeout a positive duration
+     * @param idleTimeout a positive duration, at most 3650 days
      * @return this builder
-     * @throws IllegalArgumentException if idleTimeout is null, zero or negative
+     * @throws IllegalArgumentException if idleTimeout is null, zero, negative or over 3650 days
      */
     public Builder idleTimeout(Duration idleTimeout) {
       this.idleTimeout = Checks.positive("idleTimeout", idleTimeout);

@@ -60,7 +60,12 @@ final class DnsClient {
 
   /** The longest a {@link #resolve} can take: one query time-out per name tried, chained. */
   long worstCaseNanos() {
-    return servers.timeoutNanos() * (searchPath.size() + 1) * (MAX_CNAME_HOPS / 4 + 1);
+    try {
+      return Math.multiplyExact(servers.timeoutNanos(),
+          (long) (searchPath.size() + 1) * (MAX_CNAME_HOPS / 4 + 1));
+    } catch (ArithmeticException overflow) {
+      return Long.MAX_VALUE / 4; // a search list so long that the bound is "forever"
+    }
   }
 
   /** Resolves host (already validated and lower case). The future never completes exceptionally. */

@@ -149,8 +149,10 @@ final class Transitions {
 
   /** minTtl, doubling per consecutive failure up to maxTtl, with 20% jitter either way. */
   long backoffNanos(int failures) {
-    long base = minTtlNanos << Math.min(failures - 1, 20);
-    long capped = base <= 0 ? maxTtlNanos : Math.min(base, maxTtlNanos);
+    int doublings = Math.min(Math.max(failures - 1, 0), 62);
+    // Compared before shifting: a long minTtl shifted left would wrap into a negative wait.
+    long capped = minTtlNanos > (maxTtlNanos >> doublings)
+        ? maxTtlNanos : Math.min(minTtlNanos << doublings, maxTtlNanos);
     double jitter = 0.8 + 0.4 * random.nextDouble();
     return Math.max(1, (long) (capped * jitter));
   }

@@ -178,6 +178,22 @@ class TransitionsTest {
   }
 
   @Test
+  void backOffFromALongMinTtlNeverWraps() {
+    // 3 h: 2^20 doublings of it no longer fit in a long, which used to wrap the wait negative.
+    long hour = 3_600 * SECOND;
+    CacheSettings longTtls = new CacheSettings(Duration.ofHours(3), Duration.ofDays(3650),
+        Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMinutes(10), 100);
+    Transitions low = new Transitions(longTtls, LOW);
+    assertEquals((long) (3 * hour * 0.8), low.backoffNanos(1));
+    assertEquals((long) (6 * hour * 0.8), low.backoffNanos(2));
+    assertEquals((long) (3 * hour * 2048 * 0.8), low.backoffNanos(12));
+    long maxTtl = Duration.ofDays(3650).toNanos();
+    for (int failures : new int[] {16, 21, 22, 40, 63, 64, 65, 1_000, Integer.MAX_VALUE}) {
+      assertEquals((long) (maxTtl * 0.8), low.backoffNanos(failures), "failures " + failures);
+    }
+  }
+
+  @Test
   void singleAddressWeightedAnswersAreNotChangesUntilTheShiftEnds() {
     HostState state = answered(5, "10.0.0.2");
     // Blue, green, blue, green: a weighted record answering one record set per query. Green's
