@@ -291,6 +291,39 @@ class ResolverEmbeddedDnsTest {
   }
 
   @Test
+  void aNameWhoseFirstLookupsFailedAnswersWithinMinTtlOfDnsComingBack() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
+    dns.behavior(Behavior.SERVFAIL);
+    start(builder()); // minTtl 1 s, maxTtl 30 s
+    for (int i = 1; i <= 6; i++) {
+      assertThrows(UnknownHostException.class, () -> resolver.lookup(HOST));
+      // One server asked twice per resolution: SERVFAIL hands over to the second send at once.
+      assertEquals(2 * i, dns.queryCount(HOST, "A"), "resolution " + i);
+      ticker.advance(Duration.ofMillis(1_000));
+    }
+    // Six failures in a row: the background back-off is at maxTtl now (24 to 36 s), and the
+    // ticker stands 1 s (minTtl) after the last failure.
+    dns.behavior(Behavior.ANSWER);
+    assertEquals(List.of("127.0.0.2"), literals(resolver.lookup(HOST)),
+        "answered minTtl after the last failure, not after the back-off");
+    assertEquals(13, dns.queryCount(HOST, "A"));
+    assertEquals(6, listener.queries.stream().filter(q -> q.endsWith("FAILURE")).count());
+  }
+
+  @Test
+  void aFailedFirstLookupIsNotRetriedWithinMinTtl() throws Exception {
+    dns.behavior(Behavior.SERVFAIL);
+    start(builder());
+    UnknownHostException first =
+        assertThrows(UnknownHostException.class, () -> resolver.lookup(HOST));
+    ticker.advance(Duration.ofMillis(999));
+    UnknownHostException again =
+        assertThrows(UnknownHostException.class, () -> resolver.lookup(HOST));
+    assertEquals(first.getMessage(), again.getMessage(), "the same failure, from the cache");
+    assertEquals(2, dns.queryCount(HOST, "A"), "no new query within minTtl");
+  }
+
+  @Test
   void nxdomainFailsWithTheHostNamedAndIsNotConfusedWithAnOutage() throws Exception {
     start(builder());
     UnknownHostException e =

@@ -92,8 +92,12 @@ final class Answer {
         outcome, detail, null);
   }
 
-  static Answer failed(String detail, Throwable cause, long retryAt) {
-    return new Answer(Kind.FAILED, Membership.EMPTY, retryAt, retryAt, retryAt, null,
+  /**
+   * A failure with nothing to serve: retried in the background at {@code retryAt} (the
+   * back-off), and by a lookup from {@code lookupRetryAt} on.
+   */
+  static Answer failed(String detail, Throwable cause, long retryAt, long lookupRetryAt) {
+    return new Answer(Kind.FAILED, Membership.EMPTY, retryAt, lookupRetryAt, lookupRetryAt, null,
         QueryOutcome.FAILURE, detail, cause);
   }
 

@@ -128,7 +128,9 @@ final class Transitions {
             + " s ago, beyond maxStale of " + TimeUnit.NANOSECONDS.toSeconds(maxStaleNanos)
             + " s";
       }
-      next = Answer.failed(detail, result.cause(), retryAt);
+      // Nothing to serve: a lookup may ask again after minTtl however long the back-off has
+      // grown, so a name whose first lookups failed answers within minTtl of DNS coming back.
+      next = Answer.failed(detail, result.cause(), retryAt, now + minTtlNanos);
     }
     return new Transition(
         new HostState(next, previous.lastGood(), previous.membership(), failures), null, notice);
@@ -136,7 +138,8 @@ final class Transitions {
 
   /** The answer a completion gets when deciding it threw: retried after minTtl, nothing else. */
   HostState afterBug(HostState previous, RuntimeException bug, long now) {
-    return new HostState(Answer.failed("internal error: " + bug, bug, now + minTtlNanos),
+    return new HostState(
+        Answer.failed("internal error: " + bug, bug, now + minTtlNanos, now + minTtlNanos),
         previous.lastGood(), previous.membership(), previous.failures());
   }
 

@@ -95,9 +95,9 @@ class AnswerTest {
   void negativeAndFailedAnswersSayWhyWithTheHost() {
     IOException cause = new IOException("refused");
     assertEquals("h.test: DNS lookup failed: refused",
-        Answer.failed("DNS lookup failed: refused", cause, 5).toException("h.test").getMessage());
+        Answer.failed("DNS lookup failed: refused", cause, 5, 5).toException("h.test").getMessage());
     assertSame(cause,
-        Answer.failed("DNS lookup failed: refused", cause, 5).toException("h.test").getCause());
+        Answer.failed("DNS lookup failed: refused", cause, 5, 5).toException("h.test").getCause());
     Answer negative = Answer.negative(QueryOutcome.NXDOMAIN, "does not exist (NXDOMAIN)", 5);
     assertEquals(QueryOutcome.NXDOMAIN, negative.outcome);
     assertEquals(List.of(), negative.addresses);

@@ -161,6 +161,23 @@ class TransitionsTest {
     assertEquals("api.cutover.test: DNS lookup failed: REFUSED",
         t.state().answer().toException(HOST).getMessage());
     assertEquals(800_000_000L, t.state().answer().refreshAt);
+    assertEquals(SECOND, t.state().answer().expiresAt, "a lookup may ask again after minTtl");
+  }
+
+  @Test
+  void withNothingToServeLookupsRetryAfterMinTtlHoweverLongTheBackOff() {
+    HostState state = HostState.NEW;
+    long now = 0;
+    for (int i = 0; i < 8; i++) {
+      state = transitions.afterQuery(HOST, state, Resolution.failure("SERVFAIL", null), now)
+          .state();
+      now += SECOND;
+    }
+    Answer failed = state.answer();
+    long last = now - SECOND;
+    assertEquals(8, state.failures());
+    assertEquals(last + 24 * SECOND, failed.refreshAt, "background retries back off to maxTtl");
+    assertEquals(last + SECOND, failed.expiresAt, "but a lookup asks again after minTtl");
   }
 
   @Test
