@@ -231,6 +231,7 @@ public final class CutoverResolver implements AutoCloseable {
     private Duration maxStale = Duration.ofMinutes(5);
     private Duration idleTimeout = Duration.ofMinutes(10);
     private int maxHosts = 10_000;
+    private int maxAddresses = 64;
     private List<Name> searchDomains;
     private int ndots = -1;
     private ResolvedAddressTypes resolvedAddressTypes = ResolvedAddressTypes.IPV4_PREFERRED;
@@ -346,6 +347,23 @@ public final class CutoverResolver implements AutoCloseable {
   }
 
     /**
+     * Sets how many addresses a name keeps at most. An answer with more (a huge record set from a
+     * misconfigured or hostile server, a name taken from untrusted input) is read no further:
+     * the preferred family's first addresses are kept, in the order DNS gave them, and the rest
+     * dropped before anything is copied, so that one name costs a bounded amount of memory.
+     * This is also how many distinct addresses a name's members are learned over (see the class
+     * documentation). Default 64, which is also the most.
+     *
+     * @param maxAddresses 1 to 64
+     * @return this builder
+     * @throws IllegalArgumentException if maxAddresses is out of range
+     */
+    public Builder maxAddresses(int maxAddresses) {
+      this.maxAddresses = Checks.inRange("maxAddresses", maxAddresses, 1, 64);
+      return this;
+    }
+
+    /**
      * Sets the search domains appended to names with fewer than {@link #ndots} dots. Default:
      * the system's when the system's name servers are used, none when {@link #nameServers} is
      * set.
@@ -426,7 +444,7 @@ public final class CutoverResolver implements AutoCloseable {
       DnsSettings dns = new DnsSettings(nameServers, queryTimeout, searchDomains, ndots,
           resolvedAddressTypes, hostsFile);
       CacheSettings cache = new CacheSettings(minTtl, maxTtl, negativeTtl, maxStale, idleTimeout,
-          maxHosts);
+          maxHosts, maxAddresses);
       return new CutoverResolver(new ResolverSettings(dns, cache, ticker));
     }
   }

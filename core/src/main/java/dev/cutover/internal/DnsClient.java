@@ -41,13 +41,18 @@ final class DnsClient {
   private final int ndots;
   private final ResolvedAddressTypes types;
   private final HostsFileParser hostsFile;
+  /** Records read from an answer, per family, and addresses kept per name. */
+  private final int maxAddresses;
 
   /**
    * @param settings the settings, system defaults filled in
+   * @param maxAddresses how many addresses a name keeps at most
    * @param executor runs the completion of every query
    * @param timer schedules hedged sends and deadlines
    */
-  DnsClient(DnsSettings settings, Executor executor, ScheduledExecutorService timer) {
+  DnsClient(DnsSettings settings, int maxAddresses, Executor executor,
+      ScheduledExecutorService timer) {
+    this.maxAddresses = maxAddresses;
     this.servers =
         new NameServers(settings.nameServers(), settings.queryTimeout(), executor, timer);
     this.searchPath = List.copyOf(settings.searchPath());
@@ -201,14 +206,19 @@ final class DnsClient {
             QueryOutcome.NO_DATA, "DNS has no " + families + " record for " + name + " (NODATA)");
   }
 
+  /** The preferred family first; beyond maxAddresses, the rest is dropped. */
   private List<InetAddress> order(List<InetAddress> v4, List<InetAddress> v6) {
-    List<InetAddress> ordered = new ArrayList<>(v4.size() + v6.size());
-    if (types == ResolvedAddressTypes.IPV6_PREFERRED) {
-      ordered.addAll(v6);
-      ordered.addAll(v4);
-    } else {
-      ordered.addAll(v4);
-      ordered.addAll(v6);
+    List<InetAddress> first = types == ResolvedAddressTypes.IPV6_PREFERRED ? v6 : v4;
+    List<InetAddress> second = first == v4 ? v6 : v4;
+    List<InetAddress> ordered =
+        new ArrayList<>(Math.min(maxAddresses, first.size() + second.size()));
+    for (List<InetAddress> family : List.of(first, second)) {
+      for (InetAddress address : family) {
+        if (ordered.size() == maxAddresses) {
+          return ordered;
+        }
+        ordered.add(address);
+      }
     }
     return ordered;
   }
@@ -248,7 +258,11 @@ final class DnsClient {
         for (Record record : answer) {
           if (record.getName().equals(current)) {
             if (record.getType() == type) {
-              matches.add(record);
+              // A huge answer (thousands of records, from a hostile or broken server) is read
+              // no further than a name can keep: nothing beyond the cap is ever copied.
+              if (matches.size() < maxAddresses) {
+                matches.add(record);
+              }
             } else if (record.getType() == Type.CNAME) {
               alias = (CNAMERecord) record;
             }

@@ -232,7 +232,8 @@ final class HostCache implements AutoCloseable {
     if (entries.size() >= maxHosts) {
       evictLeastRecentlyUsed();
     }
-    return entries.computeIfAbsent(host, key -> new Entry(key, ticker.read()));
+    return entries.computeIfAbsent(host,
+        key -> new Entry(key, ticker.read(), transitions.initialState()));
   }
 
   /** Linear, but runs only when a new host arrives at a full cache. */
@@ -406,12 +407,13 @@ final class HostCache implements AutoCloseable {
      * Written only on the resolver's thread: by the completion of the query in {@link
      * #inFlight}, and by failure reports.
      */
-    volatile HostState state = HostState.NEW;
+    volatile HostState state;
     volatile long lastUsed;
     volatile long lastForcedRefresh;
 
-    Entry(String host, long now) {
+    Entry(String host, long now, HostState initial) {
       this.host = host;
+      this.state = initial;
       this.lastUsed = now;
       this.lastForcedRefresh = now - Long.MAX_VALUE / 2;
     }

@@ -41,13 +41,21 @@ final class Transitions {
   private final long maxStaleNanos;
   /** For the back-off jitter; injectable so that tests can pin it. */
   private final RandomGenerator random;
+  /** A host before its first answer, its membership sized to maxAddresses. */
+  private final HostState initial;
 
   Transitions(CacheSettings settings, RandomGenerator random) {
+    this.initial = new HostState(null, null, Membership.empty(settings.maxAddresses()), 0);
     this.minTtlNanos = settings.minTtl().toNanos();
     this.maxTtlNanos = settings.maxTtl().toNanos();
     this.negativeTtlNanos = settings.negativeTtl().toNanos();
     this.maxStaleNanos = settings.maxStale().toNanos();
     this.random = random;
+  }
+
+  /** The state of a host no query has completed for. */
+  HostState initialState() {
+    return initial;
   }
 
   /** The next state of {@code host} after {@code result} arrived at ticker time {@code now}. */

@@ -29,7 +29,7 @@ class TransitionsTest {
 
   private static CacheSettings settings() {
     return new CacheSettings(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(2),
-        Duration.ofMinutes(5), Duration.ofMinutes(10), 100);
+        Duration.ofMinutes(5), Duration.ofMinutes(10), 100, 64);
   }
 
   private final Transitions transitions = new Transitions(settings(), LOW);
@@ -199,7 +199,7 @@ class TransitionsTest {
     // 3 h: 2^20 doublings of it no longer fit in a long, which used to wrap the wait negative.
     long hour = 3_600 * SECOND;
     CacheSettings longTtls = new CacheSettings(Duration.ofHours(3), Duration.ofDays(3650),
-        Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMinutes(10), 100);
+        Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMinutes(10), 100, 64);
     Transitions low = new Transitions(longTtls, LOW);
     assertEquals((long) (3 * hour * 0.8), low.backoffNanos(1));
     assertEquals((long) (6 * hour * 0.8), low.backoffNanos(2));
