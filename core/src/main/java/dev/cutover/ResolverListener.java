@@ -37,6 +37,21 @@ public interface ResolverListener {
   default void queryCompleted(String host, QueryOutcome outcome, Duration elapsed) {}
 
   /**
+   * Called when a resolution of a host succeeded with one address family while the query for
+   * the other failed (time-out, SERVFAIL, REFUSED, or no answer soon after the first family's, as
+   * when a middlebox drops AAAA queries). The answered family's addresses are used; the failed
+   * family keeps the addresses it last had (for up to {@link CutoverResolver.Builder#maxStale
+   * maxStale}), so no address change is reported because of the failure. Called once per such
+   * resolution, before {@link #queryCompleted} (whose outcome is then {@link
+   * QueryOutcome#SUCCESS}).
+   *
+   * @param host the host name
+   * @param recordType the record type whose query failed: {@code "A"} or {@code "AAAA"}
+   * @param cause why it failed
+   */
+  default void addressFamilyFailed(String host, String recordType, Throwable cause) {}
+
+  /**
    * Called when a lookup is answered with addresses whose TTL has run out because DNS could not
    * be reached to renew them (serve-stale, bounded by {@link CutoverResolver.Builder#maxStale}).
    *

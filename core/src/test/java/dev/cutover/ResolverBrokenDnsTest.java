@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.testkit.EmbeddedDnsServer;
+import dev.cutover.testkit.EmbeddedDnsServer.Behavior;
 import dev.cutover.testkit.FakeTicker;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -14,6 +15,9 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -103,6 +107,91 @@ class ResolverBrokenDnsTest {
     await(Duration.ofSeconds(5), "the refresh", () -> listener.changes.size() == 1);
     assertEquals(List.of("10.3.0.5", "10.3.0.6", "10.3.0.7", "10.3.0.8"),
         literals(resolver.cachedAddresses(HOST)));
+  }
+
+  @Test
+  void anAnswerForAWhileAaaaGetsServfailIsServed() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(30), "127.0.0.2", "::1");
+    dns.behavior(HOST, "AAAA", Behavior.SERVFAIL);
+    start(builder().resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED));
+    assertEquals(List.of(Testing.ip("127.0.0.2")), resolver.lookup(HOST));
+    assertEquals(List.of(HOST + " SUCCESS"), listener.queries);
+    assertEquals(1, listener.familyFailures.size(), listener.familyFailures.toString());
+    assertTrue(listener.familyFailures.get(0).startsWith(HOST + " AAAA name server "),
+        listener.familyFailures.get(0));
+    assertTrue(listener.familyFailures.get(0).endsWith("answered SERVFAIL"),
+        listener.familyFailures.get(0));
+  }
+
+  @Test
+  void aFamilyThatFailsKeepsItsAddressesAndIsNeverAChange() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2", "::1");
+    start(builder().resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
+        .maxStale(Duration.ofSeconds(60)));
+    assertEquals(Testing.ips("127.0.0.2", "::1"), resolver.lookup(HOST));
+
+    dns.behavior(HOST, "AAAA", Behavior.SERVFAIL);
+    for (int refresh = 1; refresh <= 3; refresh++) {
+      ticker.advance(Duration.ofSeconds(5));
+      resolver.lookup(HOST);
+      int queries = refresh + 1;
+      await(Duration.ofSeconds(5), "refresh " + refresh, () -> listener.queries.size() == queries);
+      assertEquals(Testing.ips("127.0.0.2", "::1"), resolver.cachedAddresses(HOST),
+          "the AAAA address is kept while its query fails");
+    }
+    assertEquals(List.of(), listener.changes, "a failed family is no address change");
+    assertEquals(3, listener.familyFailures.size());
+
+    // A real change of the family that answers is still reported, and only that.
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.3", "::1");
+    ticker.advance(Duration.ofSeconds(5));
+    resolver.lookup(HOST);
+    await(Duration.ofSeconds(5), "the A change", () -> listener.changes.size() == 1);
+    assertEquals(Set.of(Testing.ip("127.0.0.3")), listener.changes.get(0).added());
+    assertEquals(Set.of(Testing.ip("127.0.0.2")), listener.changes.get(0).removed());
+    assertEquals(Testing.ips("127.0.0.3", "::1"), resolver.cachedAddresses(HOST));
+    ticker.advance(Duration.ofSeconds(5)); // 25 s
+    resolver.lookup(HOST);
+    await(Duration.ofSeconds(5), "refresh 5", () -> listener.queries.size() == 6);
+    assertEquals(1, listener.changes.size());
+
+    // Kept no longer than a stale answer would be served: maxStale past the last answer in
+    // which both families answered (at 0 s, TTL 5 s: until 65 s).
+    ticker.advance(Duration.ofSeconds(39)); // 64 s
+    resolver.lookup(HOST);
+    await(Duration.ofSeconds(5), "refresh 6", () -> listener.queries.size() == 7);
+    assertEquals(1, listener.changes.size(), "still kept before 65 s");
+    ticker.advance(Duration.ofSeconds(5)); // 69 s
+    resolver.lookup(HOST);
+    await(Duration.ofSeconds(5), "the AAAA address dropped", () -> listener.changes.size() == 2);
+    assertEquals(Set.of(Testing.ip("::1")), listener.changes.get(1).removed());
+    assertEquals(Set.of(), listener.changes.get(1).added());
+  }
+
+  @Test
+  void aDroppedAaaaQueryCostsAFifthOfTheATimeNotTheQueryTimeout() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(30), "127.0.0.2", "::1");
+    dns.behavior(HOST, "AAAA", Behavior.DROP);
+    dns.delay(Duration.ofMillis(400)); // the A answer takes at least this long
+    start(builder().resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
+        .queryTimeout(Duration.ofSeconds(10)));
+    long started = System.nanoTime();
+    assertEquals(List.of(Testing.ip("127.0.0.2")), resolver.lookup(HOST));
+    long tookMillis = (System.nanoTime() - started) / 1_000_000;
+
+    assertEquals(1, listener.familyFailures.size(), listener.familyFailures.toString());
+    String failure = listener.familyFailures.get(0);
+    Matcher detail = Pattern.compile(HOST + " AAAA no AAAA answer within (\\d+) ms of the A"
+        + " answer, which came after (\\d+) ms").matcher(failure);
+    assertTrue(detail.matches(), failure);
+    long aMillis = Long.parseLong(detail.group(2));
+    assertTrue(aMillis >= 400, failure);
+    assertEquals(aMillis / 5 + 50, Long.parseLong(detail.group(1)), failure);
+    // 1.2 times the A query's time plus the 50 ms grace, and scheduling: not the 10 s time-out
+    // (nor the 5 s at which the AAAA query would have been sent again).
+    assertTrue(tookMillis < aMillis * 6 / 5 + 50 + 1_000,
+        "took " + tookMillis + " ms; the A answer came after " + aMillis + " ms");
+    assertEquals(1, dns.queryCount(HOST, "AAAA"), "the AAAA query was sent once");
   }
 
   /** The heap in use once garbage is gone: the least of a few collections' readings. */

@@ -4,6 +4,7 @@ import dev.cutover.QueryOutcome;
 import dev.cutover.ResolvedAddressTypes;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
@@ -35,12 +40,19 @@ import org.xbill.DNS.hosts.HostsFileParser;
  */
 final class DnsClient {
   private static final int MAX_CNAME_HOPS = 8;
+  /**
+   * How long the other address family is waited for once one has answered, on top of a fifth of
+   * the time the first took: the "resolution delay" of RFC 8305 (Happy Eyeballs v2), so that the
+   * AAAA answer that comes a moment after the A answer on a healthy network is not lost.
+   */
+  static final long FAMILY_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final NameServers servers;
   private final List<Name> searchPath;
   private final int ndots;
   private final ResolvedAddressTypes types;
   private final HostsFileParser hostsFile;
+  private final ScheduledExecutorService timer;
   /** Records read from an answer, per family, and addresses kept per name. */
   private final int maxAddresses;
 
@@ -53,6 +65,7 @@ final class DnsClient {
   DnsClient(DnsSettings settings, int maxAddresses, Executor executor,
       ScheduledExecutorService timer) {
     this.maxAddresses = maxAddresses;
+    this.timer = timer;
     this.servers =
         new NameServers(settings.nameServers(), settings.queryTimeout(), executor, timer);
     this.searchPath = List.copyOf(settings.searchPath());
@@ -173,28 +186,153 @@ final class DnsClient {
 
   /** Resolves one fully qualified name for every configured family, in parallel. */
   private CompletableFuture<Resolution> resolveName(String host, Name name) {
-    CompletableFuture<TypeAnswer> v4 = types.includesIpv4()
-        ? queryChain(name, Type.A, 0) : CompletableFuture.completedFuture(TypeAnswer.ABSENT);
-    CompletableFuture<TypeAnswer> v6 = types.includesIpv6()
-        ? queryChain(name, Type.AAAA, 0) : CompletableFuture.completedFuture(TypeAnswer.ABSENT);
-    return v4.thenCombine(v6, (a, aaaa) -> combine(host, name, a, aaaa));
+    if (!types.includesIpv6()) {
+      return queryChain(name, Type.A, 0, new AtomicReference<>())
+          .thenApply(a -> combine(host, name, a, TypeAnswer.ABSENT));
+    }
+    if (!types.includesIpv4()) {
+      return queryChain(name, Type.AAAA, 0, new AtomicReference<>())
+          .thenApply(aaaa -> combine(host, name, TypeAnswer.ABSENT, aaaa));
+    }
+    return new BothFamilies(host, name).start();
+  }
+
+  /**
+   * The A and AAAA queries of one name, sent together. Once one has answered with addresses,
+   * the other is waited for a fifth of the time the first took plus {@link #FAMILY_GRACE_NANOS}
+   * more at most, then given up as failed: a family that a middlebox drops must not make every
+   * lookup wait for the query time-out when the other family has answered long before.
+   */
+  private final class BothFamilies {
+    private final String host;
+    private final Name name;
+    private final long started = System.nanoTime();
+    private final CompletableFuture<Resolution> result = new CompletableFuture<>();
+    /** The send in flight for each family, so that a family given up stops sending. */
+    private final AtomicReference<CompletableFuture<?>> aSend = new AtomicReference<>();
+    private final AtomicReference<CompletableFuture<?>> aaaaSend = new AtomicReference<>();
+    // Guarded by this.
+    private TypeAnswer a;
+    private TypeAnswer aaaa;
+    private ScheduledFuture<?> grace;
+
+    BothFamilies(String host, Name name) {
+      this.host = host;
+      this.name = name;
+    }
+
+    CompletableFuture<Resolution> start() {
+      queryChain(name, Type.A, 0, aSend).whenComplete((answer, error) ->
+          arrived(Type.A, error != null ? TypeAnswer.failure(describe(error), error) : answer));
+      queryChain(name, Type.AAAA, 0, aaaaSend).whenComplete((answer, error) ->
+          arrived(Type.AAAA, error != null ? TypeAnswer.failure(describe(error), error) : answer));
+      return result;
+    }
+
+    private void arrived(int type, TypeAnswer answer) {
+      boolean both;
+      boolean startGrace = false;
+      long waited = 0;
+      synchronized (this) {
+        if (type == Type.A ? a != null : aaaa != null) {
+          return; // already given up
+        }
+        if (type == Type.A) {
+          a = answer;
+        } else {
+          aaaa = answer;
+        }
+        both = a != null && aaaa != null;
+        if (!both && answer.outcome() == QueryOutcome.SUCCESS) {
+          waited = System.nanoTime() - started;
+          startGrace = true;
+        }
+      }
+      if (both) {
+        finish();
+      } else if (startGrace) {
+        long answeredAfter = waited;
+        int other = type == Type.A ? Type.AAAA : Type.A;
+        try {
+          ScheduledFuture<?> timer = DnsClient.this.timer.schedule(
+              () -> giveUp(other, type, answeredAfter), answeredAfter / 5 + FAMILY_GRACE_NANOS,
+              TimeUnit.NANOSECONDS);
+          synchronized (this) {
+            grace = timer;
+          }
+        } catch (RejectedExecutionException closed) {
+          giveUp(other, type, answeredAfter);
+        }
+      }
+    }
+
+    private void giveUp(int type, int answeredType, long answeredAfterNanos) {
+      String detail = "no " + Type.string(type) + " answer within "
+          + TimeUnit.NANOSECONDS.toMillis(answeredAfterNanos / 5 + FAMILY_GRACE_NANOS)
+          + " ms of the " + Type.string(answeredType) + " answer, which came after "
+          + TimeUnit.NANOSECONDS.toMillis(answeredAfterNanos) + " ms";
+      TypeAnswer failure = TypeAnswer.failure(detail, new SocketTimeoutException(detail));
+      synchronized (this) {
+        if (type == Type.A ? a != null : aaaa != null) {
+          return; // it answered meanwhile
+        }
+        if (type == Type.A) {
+          a = failure;
+        } else {
+          aaaa = failure;
+        }
+      }
+      // Outside the lock: cancelling runs the send's own clean-up, which takes its lock.
+      CompletableFuture<?> send = (type == Type.A ? aSend : aaaaSend).get();
+      if (send != null) {
+        send.cancel(false);
+      }
+      finish();
+    }
+
+    private void finish() {
+      TypeAnswer answerA;
+      TypeAnswer answerAaaa;
+      ScheduledFuture<?> timer;
+      synchronized (this) {
+        answerA = a;
+        answerAaaa = aaaa;
+        timer = grace;
+      }
+      if (timer != null) {
+        timer.cancel(false);
+      }
+      try {
+        result.complete(combine(host, name, answerA, answerAaaa));
+      } catch (RuntimeException bug) {
+        result.completeExceptionally(bug);
+      }
+    }
   }
 
   private Resolution combine(String host, Name name, TypeAnswer a, TypeAnswer aaaa) {
-    // A failed family fails the whole name: answering with only the other family would look
-    // like the failed family's addresses had been removed, and trigger a needless drain.
-    for (TypeAnswer answer : List.of(a, aaaa)) {
-      if (answer.outcome() == QueryOutcome.FAILURE) {
-        return Resolution.failure(answer.detail(), answer.cause());
-      }
-    }
     List<InetAddress> v4 = toAddresses(host, a);
     List<InetAddress> v6 = toAddresses(host, aaaa);
     List<InetAddress> ordered = order(v4, v6);
     if (!ordered.isEmpty()) {
       long ttl = Math.min(a.records().isEmpty() ? Long.MAX_VALUE : a.ttlSeconds(),
           aaaa.records().isEmpty() ? Long.MAX_VALUE : aaaa.ttlSeconds());
+      // One family answered and the other failed: the answer is used, and the failed family is
+      // marked so that its addresses are not taken for removed (see Transitions).
+      TypeAnswer failed = a.outcome() == QueryOutcome.FAILURE ? a
+          : aaaa.outcome() == QueryOutcome.FAILURE ? aaaa : null;
+      if (failed != null) {
+        return Resolution.partial(ordered, ttl, failed == a ? Type.A : Type.AAAA,
+            failed.detail(), failed.cause());
+      }
       return Resolution.success(ordered, ttl);
+    }
+    // Nothing answered: a failure of either family fails the name, since the addresses might be
+    // in the family that could not be asked.
+    for (TypeAnswer answer : List.of(a, aaaa)) {
+      if (answer.outcome() == QueryOutcome.FAILURE) {
+        return Resolution.failure(answer.detail(), answer.cause());
+      }
     }
     boolean nxdomain = (a == TypeAnswer.ABSENT || a.outcome() == QueryOutcome.NXDOMAIN)
         && (aaaa == TypeAnswer.ABSENT || aaaa.outcome() == QueryOutcome.NXDOMAIN);
@@ -238,10 +376,17 @@ final class DnsClient {
     return addresses;
   }
 
-  /** Queries one name and type, and follows CNAMEs the server did not chase for us. */
-  private CompletableFuture<TypeAnswer> queryChain(Name name, int type, int hops) {
+  /**
+   * Queries one name and type, and follows CNAMEs the server did not chase for us.
+   *
+   * @param send set to each send as it starts, so that the caller can cancel the one in flight
+   */
+  private CompletableFuture<TypeAnswer> queryChain(Name name, int type, int hops,
+      AtomicReference<CompletableFuture<?>> send) {
     Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
-    return servers.send(query).handle((response, error) -> {
+    CompletableFuture<Message> sent = servers.send(query);
+    send.set(sent);
+    return sent.handle((response, error) -> {
       if (error != null) {
         return CompletableFuture.completedFuture(TypeAnswer.failure(describe(error), error));
       }
@@ -289,7 +434,7 @@ final class DnsClient {
       }
       // The chain left the server's data (another zone): ask for the target, keep the minimum.
       long chainTtl = minTtl;
-      return queryChain(current, type, localHops)
+      return queryChain(current, type, localHops, send)
           .thenApply(rest -> rest.outcome() == QueryOutcome.SUCCESS
               ? TypeAnswer.success(rest.records(), Math.min(chainTtl, rest.ttlSeconds())) : rest);
     }).thenCompose(f -> f);

@@ -1,10 +1,12 @@
 package dev.cutover.internal;
 
 import dev.cutover.AddressChange;
+import dev.cutover.QueryOutcome;
 import dev.cutover.ResolverListener;
 import dev.cutover.Ticker;
 import dev.cutover.internal.Transitions.Notice;
 import dev.cutover.internal.Transitions.Transition;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
+import org.xbill.DNS.Type;
 
 /**
  * The resolver's cache: one entry per host, refreshed ahead of expiry on the resolver's thread,
@@ -293,6 +296,9 @@ final class HostCache implements AutoCloseable {
     entry.state = transition.state();
     entry.inFlight.set(null);
     Duration elapsed = Duration.ofNanos(now - started);
+    if (result.outcome() == QueryOutcome.SUCCESS) {
+      familyOutcome(entry, result);
+    }
     fire(listener -> listener.queryCompleted(entry.host, result.outcome(), elapsed));
     AddressChange change = transition.change();
     if (change != null) {
@@ -302,6 +308,25 @@ final class HostCache implements AutoCloseable {
     // Waiters wake only after the listeners ran, so whoever gets this answer can rely on the
     // events for it having been delivered.
     query.complete(transition.state().answer());
+  }
+
+  /** Logs and tells of a family that failed while the other answered; logs its recovery. */
+  private void familyOutcome(Entry entry, Resolution result) {
+    if (result.failedType() == 0) {
+      if (entry.familyFailing) {
+        entry.familyFailing = false;
+        LOG.log(Level.INFO, "{0}: both address families answer again", entry.host);
+      }
+      return;
+    }
+    String type = Type.string(result.failedType());
+    // Many networks fail AAAA queries on every refresh: said once, then at DEBUG.
+    LOG.log(entry.familyFailing ? Level.DEBUG : Level.WARNING, "{0}: the {1} query failed ({2});"
+        + " serving the other family''s addresses, and the {1} addresses it last had, if any",
+        entry.host, type, result.detail());
+    entry.familyFailing = true;
+    Throwable cause = result.cause() != null ? result.cause() : new IOException(result.detail());
+    fire(listener -> listener.addressFamilyFailed(entry.host, type, cause));
   }
 
   private void log(String host, HostState previous, Resolution result, Notice notice) {
@@ -410,6 +435,8 @@ final class HostCache implements AutoCloseable {
     volatile HostState state;
     volatile long lastUsed;
     volatile long lastForcedRefresh;
+    /** Whether the last resolution had one family fail; only on the resolver's thread. */
+    boolean familyFailing;
 
     Entry(String host, long now, HostState initial) {
       this.host = host;

@@ -192,6 +192,11 @@ final class Membership {
     release();
   }
 
+  /** The latest answer's addresses, in the order DNS gave them (beyond the capacity, left out). */
+  List<InetAddress> latest() {
+    return latest;
+  }
+
   /**
    * The members: the latest answer's addresses in the order DNS gave them, then the others, most
    * recently seen first. Immutable.

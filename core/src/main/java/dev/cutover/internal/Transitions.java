@@ -2,11 +2,15 @@ package dev.cutover.internal;
 
 import dev.cutover.AddressChange;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
+import org.xbill.DNS.Type;
 
 /**
  * Decides what a host's state becomes when one of its queries completes, and what that means to
@@ -45,7 +49,8 @@ final class Transitions {
   private final HostState initial;
 
   Transitions(CacheSettings settings, RandomGenerator random) {
-    this.initial = new HostState(null, null, Membership.empty(settings.maxAddresses()), 0);
+    this.initial = new HostState(null, null, Membership.empty(settings.maxAddresses()), 0,
+        Long.MIN_VALUE);
     this.minTtlNanos = settings.minTtl().toNanos();
     this.maxTtlNanos = settings.maxTtl().toNanos();
     this.negativeTtlNanos = settings.negativeTtl().toNanos();
@@ -70,7 +75,7 @@ final class Transitions {
         boolean gone = previous.lastGood() != null && before != null
             && before.kind == Answer.Kind.POSITIVE;
         return new Transition(
-            new HostState(next, previous.lastGood(), previous.membership(), 0), null,
+            previous.with(next, previous.lastGood(), previous.membership(), 0), null,
             gone ? Notice.NAME_GONE : Notice.NONE);
       }
       default:
@@ -80,15 +85,51 @@ final class Transitions {
 
   private Transition afterSuccess(String host, HostState previous, Resolution result, long now) {
     long ttl = clampTtl(result.ttlSeconds());
+    long staleUntil = now + ttl + maxStaleNanos;
+    List<InetAddress> observed = result.addresses();
+    long familyStaleUntil = staleUntil;
+    if (result.failedType() != 0) {
+      // One family answered, the other failed: the failure says nothing about the failed
+      // family's addresses, so they are taken as unchanged (for as long as a stale answer would
+      // be served) rather than as gone, which would drain their connections for nothing.
+      familyStaleUntil = previous.familyStaleUntil();
+      if (now - familyStaleUntil < 0) {
+        observed = withCarried(observed, previous.membership().latest(), result.failedType());
+      }
+    }
     // Not the answer alone: an address missing from one answer of a rotating or weighted record
     // is still the host's until the membership says otherwise.
-    Membership membership = previous.membership().after(result.addresses());
-    Answer next = Answer.positive(membership, now + ttl - ttl / 5, now + ttl,
-        now + ttl + maxStaleNanos);
+    Membership membership = previous.membership().after(observed);
+    Answer next = Answer.positive(membership, now + ttl - ttl / 5, now + ttl, staleUntil);
     AddressChange change = changeOf(host, previous.lastGood(), next);
     Answer before = previous.answer();
     Notice notice = before != null && before.staleCause != null ? Notice.STALE_ENDED : Notice.NONE;
-    return new Transition(new HostState(next, next.addresses, membership, 0), change, notice);
+    return new Transition(new HostState(next, next.addresses, membership, 0, familyStaleUntil),
+        change, notice);
+  }
+
+  /**
+   * The answered addresses plus the previous answer's addresses of the family that failed, the
+   * families in the previous answer's order.
+   */
+  private static List<InetAddress> withCarried(List<InetAddress> answered,
+      List<InetAddress> previous, int failedType) {
+    Class<? extends InetAddress> family =
+        failedType == Type.AAAA ? Inet6Address.class : Inet4Address.class;
+    List<InetAddress> carried = new ArrayList<>();
+    for (InetAddress address : previous) {
+      if (family.isInstance(address)) {
+        carried.add(address);
+      }
+    }
+    if (carried.isEmpty()) {
+      return answered;
+    }
+    List<InetAddress> merged = new ArrayList<>(answered.size() + carried.size());
+    boolean carriedFirst = family.isInstance(previous.get(0));
+    merged.addAll(carriedFirst ? carried : answered);
+    merged.addAll(carriedFirst ? answered : carried);
+    return merged;
   }
 
   /**
@@ -107,7 +148,7 @@ final class Transitions {
     }
     Answer next = before.withMembership(membership);
     return new Transition(
-        new HostState(next, next.addresses, membership, previous.failures()),
+        previous.with(next, next.addresses, membership, previous.failures()),
         changeOf(host, previous.lastGood(), next), Notice.NONE);
   }
 
@@ -141,12 +182,12 @@ final class Transitions {
       next = Answer.failed(detail, result.cause(), retryAt, now + minTtlNanos);
     }
     return new Transition(
-        new HostState(next, previous.lastGood(), previous.membership(), failures), null, notice);
+        previous.with(next, previous.lastGood(), previous.membership(), failures), null, notice);
   }
 
   /** The answer a completion gets when deciding it threw: retried after minTtl, nothing else. */
   HostState afterBug(HostState previous, RuntimeException bug, long now) {
-    return new HostState(
+    return previous.with(
         Answer.failed("internal error: " + bug, bug, now + minTtlNanos, now + minTtlNanos),
         previous.lastGood(), previous.membership(), previous.failures());
   }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Type;
 
 /** The answer state machine, as a function of plain values: no DNS, no threads, no clock. */
 class TransitionsTest {
@@ -48,6 +49,31 @@ class TransitionsTest {
     assertEquals(Notice.NONE, t.notice());
     assertEquals(ips("10.0.0.1"), t.state().lastGood());
     assertEquals(0, t.state().failures());
+  }
+
+  @Test
+  void aFamilyThatFailedKeepsItsLastAddressesInTheirPlaceUntilMaxStale() {
+    HostState both = answered(10, "2001:db8::1", "10.0.0.1"); // IPv6 preferred: it came first
+    assertEquals(310 * SECOND, both.familyStaleUntil(), "TTL plus maxStale of the full answer");
+    Transition partial = transitions.afterQuery(HOST, both,
+        Resolution.partial(ips("10.0.0.2"), 10, Type.AAAA, "SERVFAIL", null), 10 * SECOND);
+    assertEquals(ips("2001:db8::1", "10.0.0.2"), partial.state().answer().addresses,
+        "the AAAA address kept, and still first");
+    assertEquals(Set.of(ip("10.0.0.1")), partial.change().removed(), "only what A said changed");
+    assertEquals(Set.of(ip("10.0.0.2")), partial.change().added());
+    assertEquals(310 * SECOND, partial.state().familyStaleUntil(), "a partial answer moves it not");
+    assertEquals(320 * SECOND, partial.state().answer().staleUntil, "but it is an answer");
+
+    Transition stillPartial = transitions.afterQuery(HOST, partial.state(),
+        Resolution.partial(ips("10.0.0.2"), 10, Type.AAAA, "SERVFAIL", null), 309 * SECOND);
+    assertNull(stillPartial.change());
+    Transition tooLong = transitions.afterQuery(HOST, stillPartial.state(),
+        Resolution.partial(ips("10.0.0.2"), 10, Type.AAAA, "SERVFAIL", null), 310 * SECOND);
+    assertEquals(Set.of(ip("2001:db8::1")), tooLong.change().removed(), "dropped at maxStale");
+    Transition whole = transitions.afterQuery(HOST, tooLong.state(),
+        success(10, "2001:db8::1", "10.0.0.2"), 311 * SECOND);
+    assertEquals(Set.of(ip("2001:db8::1")), whole.change().added());
+    assertEquals(621 * SECOND, whole.state().familyStaleUntil());
   }
 
   @Test
