@@ -232,6 +232,7 @@ public final class CutoverResolver implements AutoCloseable {
     private Duration idleTimeout = Duration.ofMinutes(10);
     private int maxHosts = 10_000;
     private int maxAddresses = 64;
+    private int maxQueriesInFlight = 256;
     private List<Name> searchDomains;
     private int ndots = -1;
     private ResolvedAddressTypes resolvedAddressTypes = ResolvedAddressTypes.IPV4_PREFERRED;
@@ -364,6 +365,23 @@ public final class CutoverResolver implements AutoCloseable {
     }
 
     /**
+     * Sets how many DNS queries may be out at once, across every host: each query sent over UDP
+     * holds a socket of its own until its answer or its time-out, so this bounds the sockets and
+     * the load a burst of first lookups, many hosts refreshing together or a long search list
+     * can cause. Queries beyond it wait, in order, for one to end, within their own time-out.
+     * Default 256.
+     *
+     * @param maxQueriesInFlight 1 to 65,535
+     * @return this builder
+     * @throws IllegalArgumentException if maxQueriesInFlight is out of range
+     */
+    public Builder maxQueriesInFlight(int maxQueriesInFlight) {
+      this.maxQueriesInFlight =
+          Checks.inRange("maxQueriesInFlight", maxQueriesInFlight, 1, 65_535);
+      return this;
+    }
+
+    /**
      * Sets the search domains appended to names with fewer than {@link #ndots} dots. Default:
      * the system's when the system's name servers are used, none when {@link #nameServers} is
      * set.
@@ -442,7 +460,7 @@ public final class CutoverResolver implements AutoCloseable {
             + maxTtl + "); expected minTtl <= maxTtl");
       }
       DnsSettings dns = new DnsSettings(nameServers, queryTimeout, searchDomains, ndots,
-          resolvedAddressTypes, hostsFile);
+          resolvedAddressTypes, hostsFile, maxQueriesInFlight);
       CacheSettings cache = new CacheSettings(minTtl, maxTtl, negativeTtl, maxStale, idleTimeout,
           maxHosts, maxAddresses);
       return new CutoverResolver(new ResolverSettings(dns, cache, ticker));

@@ -194,6 +194,67 @@ class ResolverBrokenDnsTest {
     assertEquals(1, dns.queryCount(HOST, "AAAA"), "the AAAA query was sent once");
   }
 
+  @Test
+  void withNdots5AndThreeSearchDomainsARefreshAsksOnlyTheNameThatAnswered() throws Exception {
+    // Kubernetes' resolv.conf: an external name has fewer than 5 dots, so the search domains
+    // come first, and each is asked for both families before the name itself answers.
+    String external = "api.example.test";
+    String[] search = {"ns.svc.cluster.test", "svc.cluster.test", "cluster.test"};
+    dns.setAddresses(external, Duration.ofSeconds(5), "127.0.0.2");
+    start(builder().resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
+        .searchDomains(search).ndots(5));
+
+    assertEquals(List.of("127.0.0.2"), literals(resolver.lookup(external)));
+    for (String domain : search) {
+      assertEquals(1, dns.queryCount(external + "." + domain, "A"), domain);
+      assertEquals(1, dns.queryCount(external + "." + domain, "AAAA"), domain);
+    }
+    assertEquals(8, dns.queryCount(), "the first lookup walks the list: 4 names, 2 families");
+
+    for (int refresh = 1; refresh <= 3; refresh++) {
+      ticker.advance(Duration.ofSeconds(5));
+      resolver.lookup(external);
+      int queries = refresh + 1;
+      await(Duration.ofSeconds(5), "refresh " + refresh, () -> listener.queries.size() == queries);
+      assertEquals(8 + 2 * refresh, dns.queryCount(), "refresh " + refresh + ": A and AAAA");
+    }
+    assertEquals(4, dns.queryCount(external, "A"));
+    assertEquals(4, dns.queryCount(external, "AAAA"));
+
+    // The name that answered is gone, and one under a search domain exists now: found by the
+    // walk, in the usual order, and remembered in its turn.
+    dns.remove(external);
+    dns.setAddresses(external + ".svc.cluster.test", Duration.ofSeconds(5), "127.0.0.3");
+    dns.resetQueryCounts();
+    ticker.advance(Duration.ofSeconds(5));
+    resolver.lookup(external);
+    await(Duration.ofSeconds(5), "the walk", () -> listener.queries.size() == 5);
+    assertEquals(List.of("127.0.0.3"), literals(resolver.cachedAddresses(external)));
+    assertEquals(2, dns.queryCount(external, "A") + dns.queryCount(external, "AAAA"));
+    assertEquals(6, dns.queryCount(), "the old name, then the first two search domains");
+    ticker.advance(Duration.ofSeconds(5));
+    resolver.lookup(external);
+    await(Duration.ofSeconds(5), "the refresh", () -> listener.queries.size() == 6);
+    assertEquals(8, dns.queryCount(), "only the name that answered");
+  }
+
+  @Test
+  void theRememberedNameFailingIsAFailureNotAWalk() throws Exception {
+    String external = "api.example.test";
+    dns.setAddresses(external, Duration.ofSeconds(5), "127.0.0.2");
+    start(builder().resolvedAddressTypes(ResolvedAddressTypes.IPV4_ONLY)
+        .searchDomains("a.test", "b.test").ndots(5));
+    resolver.lookup(external);
+    assertEquals(3, dns.queryCount());
+    dns.behavior(external, Behavior.SERVFAIL);
+    ticker.advance(Duration.ofSeconds(5));
+    resolver.lookup(external);
+    await(Duration.ofSeconds(5), "the failed refresh",
+        () -> listener.queries.equals(List.of(external + " SUCCESS", external + " FAILURE")));
+    assertEquals(5, dns.queryCount(), "the remembered name, twice (one server, asked twice)");
+    assertEquals(List.of("127.0.0.2"), literals(resolver.lookup(external)), "served stale");
+  }
+
   /** The heap in use once garbage is gone: the least of a few collections' readings. */
   static long usedHeapAfterGc() {
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();

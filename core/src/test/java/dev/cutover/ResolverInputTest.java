@@ -165,6 +165,9 @@ class ResolverInputTest {
     assertTrue(outOfRange.getMessage().contains("70000"), outOfRange.getMessage());
     assertMessage(() -> builder.maxHosts(0), "maxHosts", "0");
     assertMessage(() -> builder.ndots(16), "ndots", "16");
+    assertMessage(() -> builder.maxAddresses(65), "maxAddresses", "1 to 64", "65");
+    assertMessage(() -> builder.maxAddresses(0), "maxAddresses", "0");
+    assertMessage(() -> builder.maxQueriesInFlight(0), "maxQueriesInFlight", "1 to 65535");
     assertMessage(() -> builder.searchDomains("bad..domain"), "searchDomains", "bad..domain");
   }
 

@@ -67,7 +67,8 @@ final class DnsClient {
     this.maxAddresses = maxAddresses;
     this.timer = timer;
     this.servers =
-        new NameServers(settings.nameServers(), settings.queryTimeout(), executor, timer);
+        new NameServers(settings.nameServers(), settings.queryTimeout(),
+            settings.maxQueriesInFlight(), executor, timer);
     this.searchPath = List.copyOf(settings.searchPath());
     this.ndots = settings.ndots();
     this.types = settings.addressTypes();
@@ -86,8 +87,13 @@ final class DnsClient {
     }
   }
 
-  /** Resolves host (already validated and lower case). The future never completes exceptionally. */
-  CompletableFuture<Resolution> resolve(String host) {
+  /**
+   * Resolves host (already validated and lower case). The future never completes exceptionally.
+   *
+   * @param answeredAs the name that answered for host last time (see {@link
+   *     Resolution#answeredAs()}), asked first and alone; null to walk the search list
+   */
+  CompletableFuture<Resolution> resolve(String host, Name answeredAs) {
     Resolution fromHosts = fromHostsFile(host);
     if (fromHosts != null) {
       return CompletableFuture.completedFuture(fromHosts);
@@ -100,7 +106,26 @@ final class DnsClient {
           Resolution.negative(QueryOutcome.NXDOMAIN, "not a valid DNS name: " + e.getMessage()));
     }
     CompletableFuture<Resolution> result = new CompletableFuture<>();
-    tryCandidate(host, candidates, 0, null, null, result);
+    if (answeredAs == null || candidates.size() < 2 || !candidates.contains(answeredAs)) {
+      tryCandidate(host, candidates, 0, null, null, result);
+      return result;
+    }
+    // The name that answered last time is asked alone: with ndots:5 and three search domains, an
+    // external name would otherwise cost eight queries per refresh instead of two. Only if it no
+    // longer exists are the others tried, in their usual order; if it cannot be asked, that is a
+    // failure like any other (the last answer is served stale).
+    resolveName(host, answeredAs).whenComplete((resolution, error) -> {
+      Resolution r = error != null ? Resolution.failure(describe(error), error) : resolution;
+      if (r.outcome() == QueryOutcome.SUCCESS) {
+        result.complete(r.answeredAs(answeredAs));
+      } else if (r.outcome() == QueryOutcome.FAILURE) {
+        result.complete(r);
+      } else {
+        List<Name> others = new ArrayList<>(candidates);
+        others.remove(answeredAs);
+        tryCandidate(host, others, 0, r, null, result);
+      }
+    });
     return result;
   }
 
@@ -174,7 +199,7 @@ final class DnsClient {
     resolveName(host, candidates.get(index)).whenComplete((resolution, error) -> {
       Resolution r = error != null ? Resolution.failure(describe(error), error) : resolution;
       if (r.outcome() == QueryOutcome.SUCCESS) {
-        result.complete(r);
+        result.complete(r.answeredAs(candidates.get(index)));
       } else if (r.outcome() == QueryOutcome.FAILURE) {
         tryCandidate(host, candidates, index + 1, negative, failure != null ? failure : r, result);
       } else {

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.Type;
 
 /**
@@ -264,7 +265,7 @@ final class HostCache implements AutoCloseable {
       if (entry.inFlight.compareAndSet(null, mine)) {
         long started = ticker.read();
         try {
-          client.resolve(entry.host).whenCompleteAsync(
+          client.resolve(entry.host, entry.answeredAs).whenCompleteAsync(
               (resolution, error) -> finish(entry, mine, started, resolution, error), scheduler);
         } catch (RejectedExecutionException closedNow) {
           entry.inFlight.set(null);
@@ -294,6 +295,9 @@ final class HostCache implements AutoCloseable {
     }
     log(entry.host, previous, result, transition.notice());
     entry.state = transition.state();
+    if (result.outcome() != QueryOutcome.FAILURE) {
+      entry.answeredAs = result.answeredAs(); // kept through a failure: the name is still there
+    }
     entry.inFlight.set(null);
     Duration elapsed = Duration.ofNanos(now - started);
     if (result.outcome() == QueryOutcome.SUCCESS) {
@@ -435,6 +439,8 @@ final class HostCache implements AutoCloseable {
     volatile HostState state;
     volatile long lastUsed;
     volatile long lastForcedRefresh;
+    /** The search-list candidate that answered last; written only on the resolver's thread. */
+    volatile Name answeredAs;
     /** Whether the last resolution had one family fail; only on the resolver's thread. */
     boolean familyFailing;
 
