@@ -10,11 +10,16 @@ import java.util.List;
  * <p>Every method has an empty default, so an implementation overrides only what it needs, and
  * methods added in later versions do not break it.
  *
- * <p>Threading: {@link #addressesChanged} and {@link #queryCompleted} are called on the
- * resolver's own thread, one event at a time and in the order they happened for a host; {@link
- * #staleAnswerServed} is called on the thread that asked for the lookup. Implementations must be
- * thread-safe, must return quickly and must not block; an exception thrown by a listener is
- * logged and otherwise ignored.
+ * <p>Threading: {@link #addressesChanged}, {@link #queryCompleted} and {@link
+ * #addressFamilyFailed} are called on the resolver's listener threads ({@code
+ * cutover-listeners-N}, a few, started when needed), never on the thread that sends and receives
+ * queries: one host's events one at a time, in the order they happened, and different hosts'
+ * events possibly at the same time. A lookup or {@link CutoverResolver#refresh refresh} that
+ * waited for DNS returns only after the events of its answer were delivered, so a caller can rely
+ * on them; a slow listener therefore delays its own host's waiting callers (and that host's next
+ * query), and nothing else. {@link #staleAnswerServed} is called on the thread that asked for the
+ * lookup. Implementations must be thread-safe, should return quickly and must not block; an
+ * exception thrown by a listener is logged and otherwise ignored.
  */
 public interface ResolverListener {
 

@@ -16,6 +16,9 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -253,6 +256,59 @@ class ResolverBrokenDnsTest {
         () -> listener.queries.equals(List.of(external + " SUCCESS", external + " FAILURE")));
     assertEquals(5, dns.queryCount(), "the remembered name, twice (one server, asked twice)");
     assertEquals(List.of("127.0.0.2"), literals(resolver.lookup(external)), "served stale");
+  }
+
+  @Test
+  void aListenerThatBlocksOnOneHostDelaysNoLookupOfAnother() throws Exception {
+    String slow = "slow.cutover.test";
+    dns.setAddresses(slow, Duration.ofSeconds(5), "127.0.0.2");
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.3");
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch unblock = new CountDownLatch(1);
+    List<String> order = new CopyOnWriteArrayList<>();
+    start(builder().resolvedAddressTypes(ResolvedAddressTypes.IPV4_ONLY));
+    resolver.addListener(new ResolverListener() {
+      @Override
+      public void queryCompleted(String host, QueryOutcome outcome, Duration elapsed) {
+        order.add(host + " query");
+        if (host.equals(slow)) {
+          entered.countDown();
+          try {
+            unblock.await(10, TimeUnit.SECONDS); // a listener blocking: the contract says never
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+
+      @Override
+      public void addressesChanged(AddressChange change) {
+        order.add(change.host() + " change");
+      }
+    });
+
+    resolver.track(slow); // resolved in the background; its listener then blocks
+    assertTrue(entered.await(10, TimeUnit.SECONDS), "the slow listener was called");
+    long started = System.nanoTime();
+    assertEquals(List.of("127.0.0.3"), literals(resolver.lookup(HOST)),
+        "another host's first lookup, which waits for its own events only");
+    long tookMillis = (System.nanoTime() - started) / 1_000_000;
+    assertEquals(1, unblock.getCount(), "answered while the slow listener still blocks");
+    assertTrue(tookMillis < 2_000, "took " + tookMillis + " ms");
+    assertEquals(List.of("127.0.0.2"), literals(resolver.cachedAddresses(slow)),
+        "the slow host's state is in place; only its events wait");
+
+    // The slow host's next refresh goes out once its events are delivered, and its own events
+    // follow them, in order.
+    dns.setAddresses(slow, Duration.ofSeconds(5), "127.0.0.4");
+    ticker.advance(Duration.ofSeconds(5));
+    assertEquals(List.of("127.0.0.2"), literals(resolver.lookup(slow)), "served, not waited");
+    unblock.countDown();
+    await(Duration.ofSeconds(5), "the slow host's events",
+        () -> order.stream().filter(e -> e.startsWith(slow)).count() == 3);
+    assertEquals(List.of(slow + " query", slow + " query", slow + " change"),
+        order.stream().filter(e -> e.startsWith(slow)).toList());
+    assertEquals(List.of("127.0.0.4"), literals(resolver.cachedAddresses(slow)));
   }
 
   /** The heap in use once garbage is gone: the least of a few collections' readings. */

@@ -18,11 +18,14 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
@@ -45,6 +48,10 @@ final class HostCache implements AutoCloseable {
   private static final long TOUCH_GRANULARITY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   /** How often idle names are dropped and due refreshes started. */
   private static final long SWEEP_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** At most this many hosts' listeners run at once; a thread ends after a second idle. */
+  private static final int LISTENER_THREADS = 8;
+  private static final long LISTENER_THREAD_IDLE_SECONDS = 1;
+  private static final AtomicInteger LISTENER_IDS = new AtomicInteger();
   /** Back-off jitter, from the calling thread's own generator. */
   private static final RandomGenerator JITTER = () -> ThreadLocalRandom.current().nextLong();
 
@@ -58,6 +65,8 @@ final class HostCache implements AutoCloseable {
   private final long waitBudgetNanos;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final List<ResolverListener> listeners = new CopyOnWriteArrayList<>();
+  /** Where listeners are called: a few threads, so that one slow listener stalls one host. */
+  private final ThreadPoolExecutor listenerThreads;
   private volatile boolean closed;
 
   HostCache(DnsClient client, CacheSettings settings, Ticker ticker,
@@ -70,6 +79,13 @@ final class HostCache implements AutoCloseable {
     this.idleTimeoutNanos = settings.idleTimeout().toNanos();
     this.maxHosts = settings.maxHosts();
     this.waitBudgetNanos = client.worstCaseNanos() + TimeUnit.SECONDS.toNanos(1);
+    this.listenerThreads = new ThreadPoolExecutor(LISTENER_THREADS, LISTENER_THREADS,
+        LISTENER_THREAD_IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+          Thread t = new Thread(runnable, "cutover-listeners-" + LISTENER_IDS.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    listenerThreads.allowCoreThreadTimeOut(true);
     scheduler.scheduleWithFixedDelay(this::sweep, SWEEP_INTERVAL_NANOS, SWEEP_INTERVAL_NANOS,
         TimeUnit.NANOSECONDS);
   }
@@ -178,7 +194,15 @@ final class HostCache implements AutoCloseable {
       // signals cannot become a storm of queries, not to delay the first re-check after a
       // routine lookup.
       if (answer != null && now - entry.lastForcedRefresh < minTtlNanos) {
-        query = CompletableFuture.completedFuture(answer);
+        // The current answer, once whatever the resolver's thread has yet to apply (failure
+        // reports) is applied and told to listeners: the caller sees their effect.
+        CompletableFuture<Answer> current = new CompletableFuture<>();
+        try {
+          scheduler.execute(() -> deliver(entry, () -> current.complete(entry.state.answer())));
+        } catch (RejectedExecutionException closedNow) {
+          current.completeExceptionally(new IllegalStateException("the resolver is closed"));
+        }
+        query = current;
       } else {
         entry.lastForcedRefresh = now;
         query = startQuery(entry);
@@ -224,7 +248,7 @@ final class HostCache implements AutoCloseable {
     AddressChange change = transition.change();
     if (change != null) {
       LOG.log(Level.INFO, "{0} (it failed, and DNS no longer names it)", change);
-      fire(listener -> listener.addressesChanged(change));
+      deliver(entry, () -> fire(listener -> listener.addressesChanged(change)));
     }
   }
 
@@ -298,30 +322,91 @@ final class HostCache implements AutoCloseable {
     if (result.outcome() != QueryOutcome.FAILURE) {
       entry.answeredAs = result.answeredAs(); // kept through a failure: the name is still there
     }
-    entry.inFlight.set(null);
     Duration elapsed = Duration.ofNanos(now - started);
+    String failedType = null;
     if (result.outcome() == QueryOutcome.SUCCESS) {
-      familyOutcome(entry, result);
+      failedType = familyOutcome(entry, result);
     }
-    fire(listener -> listener.queryCompleted(entry.host, result.outcome(), elapsed));
     AddressChange change = transition.change();
     if (change != null) {
       LOG.log(Level.INFO, "{0}", change);
-      fire(listener -> listener.addressesChanged(change));
     }
-    // Waiters wake only after the listeners ran, so whoever gets this answer can rely on the
-    // events for it having been delivered.
-    query.complete(transition.state().answer());
+    Answer answer = transition.state().answer();
+    String family = failedType;
+    // Off this thread, which every query of every host shares: a slow listener holds up its own
+    // host's events only. Waiters wake only after the listeners ran, so whoever gets this answer
+    // can rely on the events for it having been delivered.
+    deliver(entry, () -> {
+      if (family != null) {
+        Throwable cause = result.cause() != null ? result.cause()
+            : new IOException(result.detail());
+        fire(listener -> listener.addressFamilyFailed(entry.host, family, cause));
+      }
+      fire(listener -> listener.queryCompleted(entry.host, result.outcome(), elapsed));
+      if (change != null) {
+        fire(listener -> listener.addressesChanged(change));
+      }
+      // Only now may the host's next query start: its events come after these.
+      entry.inFlight.set(null);
+      query.complete(answer);
+    });
   }
 
-  /** Logs and tells of a family that failed while the other answered; logs its recovery. */
-  private void familyOutcome(Entry entry, Resolution result) {
+  /**
+   * Runs a host's listener work in order, one task at a time, on the listener threads; at once
+   * on this thread when nobody listens and nothing of the host's is queued.
+   */
+  private void deliver(Entry entry, Runnable task) {
+    synchronized (entry) {
+      if (entry.delivering || !listeners.isEmpty()) {
+        entry.enqueue(task);
+        if (entry.delivering) {
+          return;
+        }
+        entry.delivering = true;
+        task = null;
+      }
+    }
+    if (task != null) {
+      task.run();
+      return;
+    }
+    try {
+      listenerThreads.execute(() -> drain(entry));
+    } catch (RejectedExecutionException closedNow) {
+      // Closed: close() fails whatever still waits.
+    }
+  }
+
+  private static void drain(Entry entry) {
+    while (true) {
+      Runnable task;
+      synchronized (entry) {
+        task = entry.dequeue();
+        if (task == null) {
+          entry.delivering = false;
+          return;
+        }
+      }
+      try {
+        task.run();
+      } catch (RuntimeException bug) {
+        LOG.log(Level.ERROR, "delivering an event of " + entry.host + " failed", bug);
+      }
+    }
+  }
+
+  /**
+   * Logs a family that failed while the other answered, and its recovery; returns the failed
+   * record type, or null.
+   */
+  private static String familyOutcome(Entry entry, Resolution result) {
     if (result.failedType() == 0) {
       if (entry.familyFailing) {
         entry.familyFailing = false;
         LOG.log(Level.INFO, "{0}: both address families answer again", entry.host);
       }
-      return;
+      return null;
     }
     String type = Type.string(result.failedType());
     // Many networks fail AAAA queries on every refresh: said once, then at DEBUG.
@@ -329,8 +414,7 @@ final class HostCache implements AutoCloseable {
         + " serving the other family''s addresses, and the {1} addresses it last had, if any",
         entry.host, type, result.detail());
     entry.familyFailing = true;
-    Throwable cause = result.cause() != null ? result.cause() : new IOException(result.detail());
-    fire(listener -> listener.addressFamilyFailed(entry.host, type, cause));
+    return type;
   }
 
   private void log(String host, HostState previous, Resolution result, Notice notice) {
@@ -419,6 +503,7 @@ final class HostCache implements AutoCloseable {
   public void close() {
     closed = true;
     scheduler.shutdownNow();
+    listenerThreads.shutdownNow();
     for (Entry entry : entries.values()) {
       CompletableFuture<Answer> query = entry.inFlight.get();
       if (query != null) {
@@ -443,6 +528,11 @@ final class HostCache implements AutoCloseable {
     volatile Name answeredAs;
     /** Whether the last resolution had one family fail; only on the resolver's thread. */
     boolean familyFailing;
+    /** Listener work waiting for this host, oldest first; guarded by this entry. */
+    private Event firstEvent;
+    private Event lastEvent;
+    /** Whether a listener thread is working through this host's events; guarded by this. */
+    boolean delivering;
 
     Entry(String host, long now, HostState initial) {
       this.host = host;
@@ -455,6 +545,40 @@ final class HostCache implements AutoCloseable {
       if (now - lastUsed >= TOUCH_GRANULARITY_NANOS) {
         lastUsed = now;
       }
+    }
+
+    /** Adds listener work; the caller holds this entry's lock. */
+    void enqueue(Runnable task) {
+      Event event = new Event(task);
+      if (lastEvent == null) {
+        firstEvent = event;
+      } else {
+        lastEvent.next = event;
+      }
+      lastEvent = event;
+    }
+
+    /** Takes the oldest listener work, or null; the caller holds this entry's lock. */
+    Runnable dequeue() {
+      Event event = firstEvent;
+      if (event == null) {
+        return null;
+      }
+      firstEvent = event.next;
+      if (firstEvent == null) {
+        lastEvent = null;
+      }
+      return event.task;
+    }
+  }
+
+  /** One piece of a host's listener work, linked to the next. */
+  private static final class Event {
+    final Runnable task;
+    Event next;
+
+    Event(Runnable task) {
+      this.task = task;
     }
   }
 }
