@@ -10,8 +10,8 @@ import java.util.List;
  * <p>Every method has an empty default, so an implementation overrides only what it needs, and
  * methods added in later versions do not break it.
  *
- * <p>Threading: {@link #addressesChanged}, {@link #queryCompleted} and {@link
- * #addressFamilyFailed} are called on the resolver's listener threads ({@code
+ * <p>Threading: {@link #addressesChanged}, {@link #queryCompleted}, {@link #addressFamilyFailed}
+ * and {@link #hostForgotten} are called on the resolver's listener threads ({@code
  * cutover-listeners-N}, a few, started when needed), never on the thread that sends and receives
  * queries: one host's events one at a time, in the order they happened, and different hosts'
  * events possibly at the same time. A lookup or {@link CutoverResolver#refresh refresh} that
@@ -55,6 +55,19 @@ public interface ResolverListener {
    * @param cause why it failed
    */
   default void addressFamilyFailed(String host, String recordType, Throwable cause) {}
+
+  /**
+   * Called when the resolver stops tracking a host: not looked up (nor {@link
+   * CutoverResolver#track tracked}) for {@link CutoverResolver.Builder#idleTimeout idleTimeout},
+   * or the least recently used one when a new host arrives at {@link
+   * CutoverResolver.Builder#maxHosts maxHosts}. Whatever a listener keeps per host (meters,
+   * quarantined addresses) can go with it: nothing more is reported for the host until it is
+   * looked up again, which starts it afresh (its first answer is no change). This is the host's
+   * last event; not called when the resolver is closed.
+   *
+   * @param host the host name
+   */
+  default void hostForgotten(String host) {}
 
   /**
    * Called when a lookup is answered with addresses whose TTL has run out because DNS could not

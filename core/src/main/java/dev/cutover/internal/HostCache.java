@@ -246,7 +246,7 @@ final class HostCache implements AutoCloseable {
     }
     entry.state = transition.state();
     AddressChange change = transition.change();
-    if (change != null) {
+    if (change != null && entries.get(entry.host) == entry) {
       LOG.log(Level.INFO, "{0} (it failed, and DNS no longer names it)", change);
       deliver(entry, () -> fire(listener -> listener.addressesChanged(change)));
     }
@@ -272,10 +272,10 @@ final class HostCache implements AutoCloseable {
         oldest = entry;
       }
     }
-    if (oldest != null) {
-      entries.remove(oldest.host, oldest);
+    if (oldest != null && entries.remove(oldest.host, oldest)) {
       LOG.log(Level.DEBUG, "{0}: no longer tracked, {1} host names is the limit",
           oldest.host, maxHosts);
+      forgotten(oldest);
     }
   }
 
@@ -333,10 +333,17 @@ final class HostCache implements AutoCloseable {
     }
     Answer answer = transition.state().answer();
     String family = failedType;
+    // A host forgotten while its query was out has had its last event (hostForgotten).
+    boolean tracked = entries.get(entry.host) == entry;
     // Off this thread, which every query of every host shares: a slow listener holds up its own
     // host's events only. Waiters wake only after the listeners ran, so whoever gets this answer
     // can rely on the events for it having been delivered.
     deliver(entry, () -> {
+      if (!tracked) {
+        entry.inFlight.set(null);
+        query.complete(answer);
+        return;
+      }
       if (family != null) {
         Throwable cause = result.cause() != null ? result.cause()
             : new IOException(result.detail());
@@ -477,9 +484,11 @@ final class HostCache implements AutoCloseable {
       long now = ticker.read();
       for (Entry entry : entries.values()) {
         if (now - entry.lastUsed > idleTimeoutNanos) {
-          entries.remove(entry.host, entry);
-          LOG.log(Level.DEBUG, "{0}: unused for {1} s, no longer refreshed", entry.host,
-              TimeUnit.NANOSECONDS.toSeconds(idleTimeoutNanos));
+          if (entries.remove(entry.host, entry)) {
+            LOG.log(Level.DEBUG, "{0}: unused for {1} s, no longer refreshed", entry.host,
+                TimeUnit.NANOSECONDS.toSeconds(idleTimeoutNanos));
+            forgotten(entry);
+          }
           continue;
         }
         Answer answer = entry.state.answer();
@@ -491,6 +500,11 @@ final class HostCache implements AutoCloseable {
       // The sweep runs on a fixed delay: an exception would cancel every future sweep.
       LOG.log(Level.ERROR, "refresh sweep failed", e);
     }
+  }
+
+  /** Tells listeners, after the host's other events, that it is no longer tracked. */
+  private void forgotten(Entry entry) {
+    deliver(entry, () -> fire(listener -> listener.hostForgotten(entry.host)));
   }
 
   private void ensureOpen() {
