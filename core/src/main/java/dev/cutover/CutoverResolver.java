@@ -58,7 +58,7 @@ import org.xbill.DNS.ResolverConfig;
  *       Every change of these <em>members</em> is reported to the {@link ResolverListener}s as an
  *       {@link AddressChange}.
  *   <li><b>Without DNS.</b> IP literals and {@code localhost} are answered without any query; the
- *       hosts file is read before DNS (one address per family, as dnsjava's parser reads it).
+ *       {@link Builder#hostsFile hosts file} is read before DNS, and read again when it changes.
  *   <li><b>Order.</b> See {@link ResolvedAddressTypes}: the preferred family first, and within it
  *       the members rotated at random on each lookup, each coming first as often as DNS names
  *       it, so new connections spread over all of them (evenly for a stable answer, by weight
@@ -422,9 +422,13 @@ public final class CutoverResolver implements AutoCloseable {
     }
 
     /**
-     * Sets the hosts file read before DNS; its answers are kept for {@link #minTtl} and re-read
-     * when the file changes. Default: the system's ({@code /etc/hosts}, or the Windows
-     * equivalent). {@code null} or a missing file means no hosts file.
+     * Sets the hosts file read before DNS. A name it lists gets every address it gives the name
+     * (in the file's order, the preferred family first), kept for {@link #minTtl}; the file is
+     * read again when its modification time or size changes (checked at most twice a second),
+     * and a change is reported like a DNS one. It is read on the resolver's thread, never on a
+     * caller's. Lines that are not an IP address followed by names are skipped, with one warning
+     * per reading. Default: the system's ({@code /etc/hosts}, or the Windows equivalent). {@code
+     * null} or a missing file means no hosts file.
      *
      * @param hostsFile the file, or null
      * @return this builder

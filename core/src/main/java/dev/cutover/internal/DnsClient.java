@@ -2,11 +2,11 @@ package dev.cutover.internal;
 
 import dev.cutover.QueryOutcome;
 import dev.cutover.ResolvedAddressTypes;
-import java.io.IOException;
+import dev.cutover.Ticker;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +26,6 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
-import org.xbill.DNS.hosts.HostsFileParser;
 
 /**
  * Resolves one host name to addresses: hosts file first, then DNS over the configured name
@@ -51,7 +50,8 @@ final class DnsClient {
   private final List<Name> searchPath;
   private final int ndots;
   private final ResolvedAddressTypes types;
-  private final HostsFileParser hostsFile;
+  private final HostsFile hostsFile;
+  private final Executor executor;
   private final ScheduledExecutorService timer;
   /** Records read from an answer, per family, and addresses kept per name. */
   private final int maxAddresses;
@@ -59,13 +59,15 @@ final class DnsClient {
   /**
    * @param settings the settings, system defaults filled in
    * @param maxAddresses how many addresses a name keeps at most
-   * @param executor runs the completion of every query
+   * @param ticker the time source, for how often the hosts file is checked for changes
+   * @param executor runs the completion of every query, and reads the hosts file
    * @param timer schedules hedged sends and deadlines
    */
-  DnsClient(DnsSettings settings, int maxAddresses, Executor executor,
+  DnsClient(DnsSettings settings, int maxAddresses, Ticker ticker, Executor executor,
       ScheduledExecutorService timer) {
     this.maxAddresses = maxAddresses;
     this.timer = timer;
+    this.executor = executor;
     this.servers =
         new NameServers(settings.nameServers(), settings.queryTimeout(),
             settings.maxQueriesInFlight(), executor, timer);
@@ -73,8 +75,7 @@ final class DnsClient {
     this.ndots = settings.ndots();
     this.types = settings.addressTypes();
     Path hosts = settings.hostsFile();
-    this.hostsFile =
-        hosts != null && Files.isReadable(hosts) ? new HostsFileParser(hosts, false) : null;
+    this.hostsFile = hosts != null ? new HostsFile(hosts, ticker) : null;
   }
 
   /** The longest a {@link #resolve} can take: one query time-out per name tried, chained. */
@@ -94,10 +95,17 @@ final class DnsClient {
    *     Resolution#answeredAs()}), asked first and alone; null to walk the search list
    */
   CompletableFuture<Resolution> resolve(String host, Name answeredAs) {
-    Resolution fromHosts = fromHostsFile(host);
-    if (fromHosts != null) {
-      return CompletableFuture.completedFuture(fromHosts);
+    if (hostsFile == null) {
+      return resolveDns(host, answeredAs);
     }
+    // The hosts file is read on the executor, never on the caller's thread: track() and
+    // refreshes promise not to block, and reading a file can.
+    return CompletableFuture.supplyAsync(() -> fromHostsFile(host), executor)
+        .thenCompose(fromHosts -> fromHosts != null
+            ? CompletableFuture.completedFuture(fromHosts) : resolveDns(host, answeredAs));
+  }
+
+  private CompletableFuture<Resolution> resolveDns(String host, Name answeredAs) {
     List<Name> candidates;
     try {
       candidates = candidates(host, searchPath, ndots);
@@ -130,25 +138,25 @@ final class DnsClient {
   }
 
   private Resolution fromHostsFile(String host) {
-    if (hostsFile == null) {
-      return null;
-    }
+    InetAddress[] found;
     try {
-      Name name = Name.fromString(host, Name.root);
-      List<InetAddress> v4 = new ArrayList<>(1);
-      List<InetAddress> v6 = new ArrayList<>(1);
-      if (types.includesIpv4()) {
-        hostsFile.getAddressForHost(name, Type.A).ifPresent(a -> v4.add(withHost(host, a)));
-      }
-      if (types.includesIpv6()) {
-        hostsFile.getAddressForHost(name, Type.AAAA).ifPresent(a -> v6.add(withHost(host, a)));
-      }
-      List<InetAddress> ordered = order(v4, v6);
-      return ordered.isEmpty() ? null : Resolution.success(ordered, 0);
-    } catch (IOException | RuntimeException e) {
-      // An unreadable hosts file must not stop DNS from answering.
+      found = hostsFile.addresses(host);
+    } catch (RuntimeException e) {
+      // A broken hosts file must not stop DNS from answering.
       return null;
     }
+    if (found == null) {
+      return null;
+    }
+    List<InetAddress> v4 = new ArrayList<>(found.length);
+    List<InetAddress> v6 = new ArrayList<>(found.length);
+    for (InetAddress address : found) {
+      if (address instanceof Inet4Address ? types.includesIpv4() : types.includesIpv6()) {
+        (address instanceof Inet4Address ? v4 : v6).add(withHost(host, address));
+      }
+    }
+    List<InetAddress> ordered = order(v4, v6);
+    return ordered.isEmpty() ? null : Resolution.success(ordered, 0);
   }
 
   private static InetAddress withHost(String host, InetAddress address) {
