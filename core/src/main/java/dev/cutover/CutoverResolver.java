@@ -34,7 +34,22 @@ import org.xbill.DNS.ResolverConfig;
  *       servers), the last good answer keeps being served for up to {@link Builder#maxStale
  *       maxStale} past its TTL, with retries backing off from {@code minTtl} to {@code maxTtl};
  *       listeners hear of it through {@link ResolverListener#staleAnswerServed}. After that,
- *       lookups fail with an {@link UnknownHostException} that says why.
+ *       lookups fail with an {@link UnknownHostException} that says why. A name with nothing to
+ *       serve (its first lookups failed) is asked again by a lookup after {@code minTtl}, however
+ *       long the back-off has grown, so it answers within {@code minTtl} of DNS coming back.
+ *   <li><b>One family down.</b> A and AAAA are asked together and each is used on its own: when
+ *       one answers and the other fails (SERVFAIL, or no answer within a fifth of the time the
+ *       first took plus 50 ms, as when a middlebox drops AAAA queries), the answer is used, the
+ *       failed family keeps the addresses it last had (for up to {@code maxStale}), and no
+ *       address change is reported for it; listeners hear of it through {@link
+ *       ResolverListener#addressFamilyFailed}.
+ *   <li><b>Bounded.</b> A name keeps at most {@link Builder#maxAddresses maxAddresses}
+ *       addresses (64), whatever an answer holds; at most {@link Builder#maxQueriesInFlight
+ *       maxQueriesInFlight} queries (256) are out at once.
+ *   <li><b>Search list.</b> As resolv.conf says: a name with at least {@link Builder#ndots
+ *       ndots} dots is tried as it is first, others under the search domains first. The name
+ *       that answered is remembered and asked alone on refresh; the list is walked again only if
+ *       it stops existing.
  *   <li><b>The name is gone.</b> NXDOMAIN and an empty answer (NODATA) are answers, not failures:
  *       lookups fail at once with an {@link UnknownHostException} naming the host and the outcome,
  *       cached for {@link Builder#negativeTtl negativeTtl}. They are not reported as an address
@@ -75,8 +90,10 @@ import org.xbill.DNS.ResolverConfig;
  * }</pre>
  *
  * <p>Thread-safety: instances are thread-safe; one resolver is meant to be shared by every
- * client in a process. It owns one daemon thread, named {@code cutover-resolver-N}, which
- * {@link #close()} stops.
+ * client in a process. It owns one daemon thread, named {@code cutover-resolver-N}, that sends
+ * queries, applies their answers and reads the hosts file, and up to 8 daemon threads for
+ * listeners, named {@code cutover-listeners-N}, started when events need them and ended after a
+ * second idle (see {@link ResolverListener}); {@link #close()} stops them all.
  */
 public final class CutoverResolver implements AutoCloseable {
   private final CachingResolver impl;
