@@ -139,7 +139,7 @@ final class Answer {
   /** Rotates within the leading family only, so the preferred family always comes first. */
   private static List<List<InetAddress>> rotations(InetAddress[] addresses, int leading) {
     if (addresses.length < 2 || leading < 2) {
-      return List.of(new Rotation(addresses, 0, 0));
+      return List.of(List.of(addresses)); // nothing to rotate: the members as they are
     }
     Rotation[] result = new Rotation[leading];
     for (int shift = 0; shift < leading; shift++) {

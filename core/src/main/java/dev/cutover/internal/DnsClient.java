@@ -91,21 +91,21 @@ final class DnsClient {
   /**
    * Resolves host (already validated and lower case). The future never completes exceptionally.
    *
-   * @param answeredAs the name that answered for host last time (see {@link
-   *     Resolution#answeredAs()}), asked first and alone; null to walk the search list
+   * @param candidate which search-list candidate answered for host last time (see {@link
+   *     Resolution#candidate()}), asked first and alone; -1 to walk the search list
    */
-  CompletableFuture<Resolution> resolve(String host, Name answeredAs) {
+  CompletableFuture<Resolution> resolve(String host, int candidate) {
     if (hostsFile == null) {
-      return resolveDns(host, answeredAs);
+      return resolveDns(host, candidate);
     }
     // The hosts file is read on the executor, never on the caller's thread: track() and
     // refreshes promise not to block, and reading a file can.
     return CompletableFuture.supplyAsync(() -> fromHostsFile(host), executor)
         .thenCompose(fromHosts -> fromHosts != null
-            ? CompletableFuture.completedFuture(fromHosts) : resolveDns(host, answeredAs));
+            ? CompletableFuture.completedFuture(fromHosts) : resolveDns(host, candidate));
   }
 
-  private CompletableFuture<Resolution> resolveDns(String host, Name answeredAs) {
+  private CompletableFuture<Resolution> resolveDns(String host, int candidate) {
     List<Name> candidates;
     try {
       candidates = candidates(host, searchPath, ndots);
@@ -114,24 +114,22 @@ final class DnsClient {
           Resolution.negative(QueryOutcome.NXDOMAIN, "not a valid DNS name: " + e.getMessage()));
     }
     CompletableFuture<Resolution> result = new CompletableFuture<>();
-    if (answeredAs == null || candidates.size() < 2 || !candidates.contains(answeredAs)) {
-      tryCandidate(host, candidates, 0, null, null, result);
+    if (candidate < 0 || candidate >= candidates.size() || candidates.size() < 2) {
+      tryCandidate(host, candidates, 0, -1, null, null, result);
       return result;
     }
     // The name that answered last time is asked alone: with ndots:5 and three search domains, an
     // external name would otherwise cost eight queries per refresh instead of two. Only if it no
     // longer exists are the others tried, in their usual order; if it cannot be asked, that is a
     // failure like any other (the last answer is served stale).
-    resolveName(host, answeredAs).whenComplete((resolution, error) -> {
+    resolveName(host, candidates.get(candidate)).whenComplete((resolution, error) -> {
       Resolution r = error != null ? Resolution.failure(describe(error), error) : resolution;
       if (r.outcome() == QueryOutcome.SUCCESS) {
-        result.complete(r.answeredAs(answeredAs));
+        result.complete(r.answeredBy(candidate));
       } else if (r.outcome() == QueryOutcome.FAILURE) {
         result.complete(r);
       } else {
-        List<Name> others = new ArrayList<>(candidates);
-        others.remove(answeredAs);
-        tryCandidate(host, others, 0, r, null, result);
+        tryCandidate(host, candidates, 0, candidate, r, null, result);
       }
     });
     return result;
@@ -195,24 +193,35 @@ final class DnsClient {
     return result;
   }
 
+  /**
+   * Tries the candidates from index on, in order, skipping the one at {@code skip} (asked
+   * already), until one answers with addresses.
+   */
   private void tryCandidate(
-      String host, List<Name> candidates, int index, Resolution negative, Resolution failure,
-      CompletableFuture<Resolution> result) {
-    if (index == candidates.size()) {
+      String host, List<Name> candidates, int index, int skip, Resolution negative,
+      Resolution failure, CompletableFuture<Resolution> result) {
+    if (index == skip) {
+      index++;
+    }
+    if (index >= candidates.size()) {
       // An answer under one search domain and a failure under another: the failure wins, because
       // the name might exist where we could not ask.
       result.complete(failure != null ? failure : negative);
       return;
     }
-    resolveName(host, candidates.get(index)).whenComplete((resolution, error) -> {
+    int current = index;
+    resolveName(host, candidates.get(current)).whenComplete((resolution, error) -> {
       Resolution r = error != null ? Resolution.failure(describe(error), error) : resolution;
       if (r.outcome() == QueryOutcome.SUCCESS) {
-        result.complete(r.answeredAs(candidates.get(index)));
+        // Remembered only where there is a choice, and within what an entry keeps (a byte).
+        boolean remember = candidates.size() > 1 && current <= Byte.MAX_VALUE;
+        result.complete(remember ? r.answeredBy(current) : r);
       } else if (r.outcome() == QueryOutcome.FAILURE) {
-        tryCandidate(host, candidates, index + 1, negative, failure != null ? failure : r, result);
+        tryCandidate(host, candidates, current + 1, skip, negative,
+            failure != null ? failure : r, result);
       } else {
         Resolution keep = negative == null || r.outcome() == QueryOutcome.NO_DATA ? r : negative;
-        tryCandidate(host, candidates, index + 1, keep, failure, result);
+        tryCandidate(host, candidates, current + 1, skip, keep, failure, result);
       }
     });
   }

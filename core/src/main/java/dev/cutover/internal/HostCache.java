@@ -29,7 +29,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
-import org.xbill.DNS.Name;
 import org.xbill.DNS.Type;
 
 /**
@@ -289,7 +288,7 @@ final class HostCache implements AutoCloseable {
       if (entry.inFlight.compareAndSet(null, mine)) {
         long started = ticker.read();
         try {
-          client.resolve(entry.host, entry.answeredAs).whenCompleteAsync(
+          client.resolve(entry.host, entry.candidate).whenCompleteAsync(
               (resolution, error) -> finish(entry, mine, started, resolution, error), scheduler);
         } catch (RejectedExecutionException closedNow) {
           entry.inFlight.set(null);
@@ -320,7 +319,8 @@ final class HostCache implements AutoCloseable {
     log(entry.host, previous, result, transition.notice());
     entry.state = transition.state();
     if (result.outcome() != QueryOutcome.FAILURE) {
-      entry.answeredAs = result.answeredAs(); // kept through a failure: the name is still there
+      // Kept through a failure: the name is still there.
+      entry.candidate = (byte) result.candidate();
     }
     Duration elapsed = Duration.ofNanos(now - started);
     String failedType = null;
@@ -365,12 +365,15 @@ final class HostCache implements AutoCloseable {
    */
   private void deliver(Entry entry, Runnable task) {
     synchronized (entry) {
-      if (entry.delivering || !listeners.isEmpty()) {
-        entry.enqueue(task);
-        if (entry.delivering) {
-          return;
+      if (entry.events != null || !listeners.isEmpty()) {
+        boolean idle = entry.events == null;
+        if (idle) {
+          entry.events = new Events();
         }
-        entry.delivering = true;
+        entry.events.add(task);
+        if (!idle) {
+          return; // the listener thread at work on this host takes it in turn
+        }
         task = null;
       }
     }
@@ -382,6 +385,9 @@ final class HostCache implements AutoCloseable {
       listenerThreads.execute(() -> drain(entry));
     } catch (RejectedExecutionException closedNow) {
       // Closed: close() fails whatever still waits.
+      synchronized (entry) {
+        entry.events = null;
+      }
     }
   }
 
@@ -389,9 +395,9 @@ final class HostCache implements AutoCloseable {
     while (true) {
       Runnable task;
       synchronized (entry) {
-        task = entry.dequeue();
+        task = entry.events.poll();
         if (task == null) {
-          entry.delivering = false;
+          entry.events = null;
           return;
         }
       }
@@ -538,15 +544,18 @@ final class HostCache implements AutoCloseable {
     volatile HostState state;
     volatile long lastUsed;
     volatile long lastForcedRefresh;
-    /** The search-list candidate that answered last; written only on the resolver's thread. */
-    volatile Name answeredAs;
+    /**
+     * Which search-list candidate answered last, -1 for none; a byte, as an entry is kept per
+     * tracked name. Written only on the resolver's thread.
+     */
+    volatile byte candidate = -1;
     /** Whether the last resolution had one family fail; only on the resolver's thread. */
     boolean familyFailing;
-    /** Listener work waiting for this host, oldest first; guarded by this entry. */
-    private Event firstEvent;
-    private Event lastEvent;
-    /** Whether a listener thread is working through this host's events; guarded by this. */
-    boolean delivering;
+    /**
+     * Listener work for this host, while a listener thread is at it; null otherwise (made only
+     * then, as an entry is kept per tracked name). Guarded by this entry.
+     */
+    Events events;
 
     Entry(String host, long now, HostState initial) {
       this.host = host;
@@ -560,39 +569,43 @@ final class HostCache implements AutoCloseable {
         lastUsed = now;
       }
     }
-
-    /** Adds listener work; the caller holds this entry's lock. */
-    void enqueue(Runnable task) {
-      Event event = new Event(task);
-      if (lastEvent == null) {
-        firstEvent = event;
-      } else {
-        lastEvent.next = event;
-      }
-      lastEvent = event;
-    }
-
-    /** Takes the oldest listener work, or null; the caller holds this entry's lock. */
-    Runnable dequeue() {
-      Event event = firstEvent;
-      if (event == null) {
-        return null;
-      }
-      firstEvent = event.next;
-      if (firstEvent == null) {
-        lastEvent = null;
-      }
-      return event.task;
-    }
   }
 
-  /** One piece of a host's listener work, linked to the next. */
-  private static final class Event {
-    final Runnable task;
-    Event next;
+  /** A host's listener work, oldest first. Guarded by the host's entry. */
+  private static final class Events {
+    private Node first;
+    private Node last;
 
-    Event(Runnable task) {
-      this.task = task;
+    void add(Runnable task) {
+      Node node = new Node(task);
+      if (last == null) {
+        first = node;
+      } else {
+        last.next = node;
+      }
+      last = node;
+    }
+
+    /** The oldest work, removed; null if there is none. */
+    Runnable poll() {
+      Node node = first;
+      if (node == null) {
+        return null;
+      }
+      first = node.next;
+      if (first == null) {
+        last = null;
+      }
+      return node.task;
+    }
+
+    private static final class Node {
+      final Runnable task;
+      Node next;
+
+      Node(Runnable task) {
+        this.task = task;
+      }
     }
   }
 }

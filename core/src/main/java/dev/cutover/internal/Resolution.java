@@ -3,7 +3,6 @@ package dev.cutover.internal;
 import dev.cutover.QueryOutcome;
 import java.net.InetAddress;
 import java.util.List;
-import org.xbill.DNS.Name;
 import org.xbill.DNS.Type;
 
 /**
@@ -18,36 +17,36 @@ import org.xbill.DNS.Type;
  * @param cause the underlying exception of a failure, if there was one
  * @param failedType on SUCCESS, the record type (A or AAAA) whose query failed while the other
  *     answered; 0 if none did
- * @param answeredAs the name that answered (the host itself, or the host under a search
- *     domain); null unless DNS answered it
+ * @param candidate which of the host's search-list candidates answered (see {@code
+ *     DnsClient.candidates}), when there are several; -1 otherwise
  */
 record Resolution(
     QueryOutcome outcome, List<InetAddress> addresses, long ttlSeconds, String detail,
-    Throwable cause, int failedType, Name answeredAs) {
+    Throwable cause, int failedType, int candidate) {
 
   static Resolution success(List<InetAddress> addresses, long ttlSeconds) {
     return new Resolution(QueryOutcome.SUCCESS, List.copyOf(addresses), ttlSeconds, null, null, 0,
-        null);
+        -1);
   }
 
   /** A success of one family while the query of the other, failedType, failed. */
   static Resolution partial(List<InetAddress> addresses, long ttlSeconds, int failedType,
       String detail, Throwable cause) {
     return new Resolution(QueryOutcome.SUCCESS, List.copyOf(addresses), ttlSeconds, detail,
-        cause, failedType, null);
+        cause, failedType, -1);
   }
 
   static Resolution negative(QueryOutcome outcome, String detail) {
-    return new Resolution(outcome, List.of(), -1, detail, null, 0, null);
+    return new Resolution(outcome, List.of(), -1, detail, null, 0, -1);
   }
 
   static Resolution failure(String detail, Throwable cause) {
-    return new Resolution(QueryOutcome.FAILURE, List.of(), -1, detail, cause, 0, null);
+    return new Resolution(QueryOutcome.FAILURE, List.of(), -1, detail, cause, 0, -1);
   }
 
-  /** The same resolution, answered by name. */
-  Resolution answeredAs(Name name) {
-    return new Resolution(outcome, addresses, ttlSeconds, detail, cause, failedType, name);
+  /** The same resolution, answered by the candidate at this index. */
+  Resolution answeredBy(int index) {
+    return new Resolution(outcome, addresses, ttlSeconds, detail, cause, failedType, index);
   }
 
   @Override
