@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.testkit.EmbeddedDnsServer;
 import dev.cutover.testkit.FakeTicker;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -115,14 +116,15 @@ class ResolverHostsFileTest {
   @Test
   void malformedLinesAreSkippedWithOneWarningAndTheRestIsUsed() throws Exception {
     dns.setAddresses("dns-only.cutover.test", Duration.ofSeconds(30), "127.0.0.20");
+    // Latin-1, as old files are: not valid UTF-8, and no reason to ignore the file.
     Files.writeString(hosts, String.join("\n",
-        "# comment line",
+        "# comment line, caf\u00e9",
         "not-an-address broken.cutover.test",
         "127.0.0.9 " + PINNED + " alias.cutover.test # trailing comment",
         "10.0.0.1",
         "",
         "::1 v6only.cutover.test",
-        "127.0.0.12 " + PINNED.toUpperCase() + "."));
+        "127.0.0.12 " + PINNED.toUpperCase() + "."), StandardCharsets.ISO_8859_1);
     startResolver();
     assertEquals(List.of("127.0.0.12", "127.0.0.9"), literals(resolver.lookup(PINNED)),
         "every address given for the name");

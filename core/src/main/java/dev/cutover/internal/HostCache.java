@@ -22,8 +22,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,7 +39,8 @@ import org.xbill.DNS.Type;
  * field. Writes happen only when a query completes, and at most one query per host is in flight
  * at a time, which is what makes a thousand concurrent lookups of an expired name cost one query.
  * What a completed query changes is decided by {@link Transitions}; this class applies it, logs
- * and tells the listeners.
+ * and tells the listeners, on listener threads: one host's events in order, and the query's
+ * waiters woken after them.
  */
 final class HostCache implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.cutover.CutoverResolver");

@@ -15,7 +15,7 @@ import java.util.List;
  * @param failures DNS failures in a row, for the retry back-off
  * @param familyStaleUntil until when an address family whose query fails keeps its last
  *     addresses: the stale deadline (TTL plus maxStale) of the last answer in which every family
- *     asked for answered
+ *     asked for answered; {@link Long#MIN_VALUE} if there never was one
  */
 record HostState(Answer answer, List<InetAddress> lastGood, Membership membership, int failures,
     long familyStaleUntil) {

@@ -28,7 +28,9 @@ import org.xbill.DNS.Address;
  * (its first word no IP address, or no name after it) is skipped, as the C library skips it, and
  * each reading with such lines logs one warning naming the file, how many there were and the
  * first of them; the other lines are all used. A name on several lines has every address given
- * for it, in the file's order.
+ * for it, in the file's order. A file that cannot be read (permissions, an I/O error midway) keeps
+ * the table of the last reading, whole, and logs one warning until it can be read again; a file
+ * that is gone means no entries.
  *
  * <p>Not thread-safe: used on the resolver's thread only, never on a caller's, since reading a
  * file can block (a slow disk, a network file system).
@@ -102,7 +104,9 @@ final class HostsFile {
     Map<String, List<InetAddress>> byName = new HashMap<>();
     int malformed = 0;
     String firstMalformed = null;
-    try (BufferedReader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+    // Latin-1 decodes any byte: a comment in another encoding must not make the file unreadable
+    // (host names and addresses are ASCII either way).
+    try (BufferedReader reader = Files.newBufferedReader(path, StandardCharsets.ISO_8859_1)) {
       String line;
       int number = 0;
       while ((line = reader.readLine()) != null) {

@@ -146,6 +146,8 @@ final class NameServers {
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
     private int launched;
     private int pending;
+    /** Whether a send got a slot and went out; false while they all wait for one. */
+    private volatile boolean sent;
     private String lastProblem;
     private Throwable lastError;
 
@@ -193,6 +195,7 @@ final class NameServers {
 
     /** Sends to one server, holding a slot until the answer or the send's own time-out. */
     void sendNow(int index) {
+      sent = true;
       InetSocketAddress address = addresses.get(index);
       CompletableFuture<Message> sent;
       try {
@@ -236,7 +239,9 @@ final class NameServers {
         String servers = addresses.stream().map(NameServers::hostPort).toList().toString();
         String message = "no usable answer from " + servers + " within "
             + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"
-            + (lastProblem != null ? " (" + lastProblem + ")" : "");
+            + (lastProblem != null ? " (" + lastProblem + ")" : "")
+            + (sent ? "" : ": never sent, all " + maxInFlight + " queries allowed in flight"
+                + " (maxQueriesInFlight) were out");
         SocketTimeoutException timeout = new SocketTimeoutException(message);
         if (lastError != null) {
           timeout.initCause(lastError);

@@ -93,7 +93,7 @@ final class Transitions {
       // family's addresses, so they are taken as unchanged (for as long as a stale answer would
       // be served) rather than as gone, which would drain their connections for nothing.
       familyStaleUntil = previous.familyStaleUntil();
-      if (now - familyStaleUntil < 0) {
+      if (familyStaleUntil != Long.MIN_VALUE && now - familyStaleUntil < 0) {
         observed = withCarried(observed, previous.membership().latest(), result.failedType());
       }
     }
