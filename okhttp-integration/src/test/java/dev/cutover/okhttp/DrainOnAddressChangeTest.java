@@ -8,17 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.testkit.BackendServer;
 import dev.cutover.testkit.Load;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import okhttp3.Call;
 import okhttp3.Connection;
 import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
+import okhttp3.Request;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -44,14 +47,24 @@ class DrainOnAddressChangeTest {
   void blueStopsReceivingRequestsOnceTheFlipIsSeen(boolean http2, DrainMode mode)
       throws Exception {
     fixture = new CutoverFixture(http2);
-    OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(CALLERS).build())
+    InFlight inFlight = new InFlight();
+    // Held responses must not time out: they are held on purpose, well inside this.
+    OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(CALLERS)
+            .readTimeout(Duration.ofSeconds(60)).eventListener(inFlight).build())
         .resolver(fixture.resolver).drainMode(mode).build();
     try (Load load = Load.builder(client, fixture.get("/steady")).callers(CALLERS).start()) {
       await(Duration.ofSeconds(20), "steady load on blue", () -> load.minimumInPhase() >= 20);
       int blueConnections = fixture.blue.connectionCount();
 
+      // Every caller's request held at blue while the change is processed: what is in flight
+      // then is counted exactly, and whatever blue receives after it is new.
+      fixture.blue.delay(Duration.ofSeconds(50));
+      await(Duration.ofSeconds(20), "a request of every caller held at blue",
+          () -> inFlight.awaitingResponse() == CALLERS
+              && fixture.blue.requestCount() == inFlight.sent());
       fixture.flipToGreen(); // returns once the change was processed and connections retired
-      int blueAtFlip = fixture.blue.requestCount();
+      int blueAtFlip = fixture.blue.requestCount(); // nobody could send meanwhile
+      fixture.blue.delay(Duration.ZERO); // in flight before the change: they finish on blue
       load.markPhase();
       await(Duration.ofSeconds(20), "20 requests per caller after the flip",
           () -> load.minimumInPhase() >= 20);
@@ -59,9 +72,14 @@ class DrainOnAddressChangeTest {
 
       assertEquals(List.of(), load.failures(), () -> "no request may fail" + firstFailure(load));
       assertEquals(List.of(), load.bodyFailures(), "draining must not cut a response being read");
-      int bound = bound(http2, mode, blueConnections);
-      assertTrue(blueAfterFlip <= bound, "blue got " + blueAfterFlip + " requests after the flip;"
-          + " bound " + bound + " (" + blueConnections + " connections, " + mode + ")");
+      if (mode == DrainMode.OKHTTP_INTERNALS) {
+        assertEquals(0, blueAfterFlip, "no new request at all on blue once the change is"
+            + " processed (" + blueConnections + " connections)");
+      } else {
+        int bound = beyondInFlight(http2, blueConnections);
+        assertTrue(blueAfterFlip <= bound, "blue got " + blueAfterFlip + " new requests after"
+            + " the flip; bound " + bound + " (" + blueConnections + " connections, " + mode + ")");
+      }
       for (List<String> answers : answersInPhase(load)) {
         assertEquals(List.of("green", "green", "green", "green", "green"),
             answers.subList(answers.size() - 5, answers.size()),
@@ -123,7 +141,10 @@ class DrainOnAddressChangeTest {
         assertEquals(toA, reusedToA, "every connection to a keeps serving after the rotation");
         int bAfter = fixture.green.requestCount() - bAtFlip;
         int bConnections = connections.countTo(b);
-        int bound = bound(http2, mode, bConnections);
+        // Read after the change, without holding: requests in flight then may arrive after it.
+        int inFlight = http2 ? CALLERS : bConnections;
+        int bound = inFlight
+            + (mode == DrainMode.OKHTTP_INTERNALS ? 0 : beyondInFlight(http2, bConnections));
         assertTrue(bAfter <= bound, "b got " + bAfter + " requests after leaving; bound " + bound);
         assertEquals(Set.of(), connections.newSinceCountingTo(b),
             "no new connection goes to b once it left the answer");
@@ -140,18 +161,43 @@ class DrainOnAddressChangeTest {
   }
 
   /**
-   * The most requests a departed address can still receive after the change is processed, as
-   * each mode states it, counting those already in flight: HTTP/1.1 has at most one in flight
-   * per connection, HTTP/2 one per caller. The internal mark admits nothing new; Connection:
-   * close admits one more request per HTTP/1.1 connection, and on HTTP/2 one more per caller per
-   * connection (each retired connection is marked by the first response that carries it).
+   * The most new requests a departed address can receive in {@link DrainMode#PUBLIC_API} after
+   * the change is processed, beyond those in flight: {@code Connection: close} admits one more
+   * request per HTTP/1.1 connection, and on HTTP/2 one more per caller per connection (each
+   * retired connection is marked by the first response that carries it). The internal mark
+   * admits none.
    */
-  private static int bound(boolean http2, DrainMode mode, int connections) {
-    int inFlight = http2 ? CALLERS : connections;
-    if (mode == DrainMode.OKHTTP_INTERNALS) {
-      return inFlight;
+  private static int beyondInFlight(boolean http2, int connections) {
+    return http2 ? CALLERS * connections : connections;
+  }
+
+  /** Counts requests sent and answered, to tell when every caller waits for a held response. */
+  static final class InFlight extends EventListener {
+    private final AtomicInteger sent = new AtomicInteger();
+    private final AtomicInteger answered = new AtomicInteger();
+
+    @Override
+    public void requestHeadersEnd(Call call, Request request) {
+      sent.incrementAndGet();
     }
-    return inFlight + (http2 ? CALLERS * connections : connections);
+
+    @Override
+    public void responseHeadersStart(Call call) {
+      answered.incrementAndGet();
+    }
+
+    @Override
+    public void responseFailed(Call call, IOException ioe) {
+      answered.incrementAndGet();
+    }
+
+    int sent() {
+      return sent.get();
+    }
+
+    int awaitingResponse() {
+      return sent.get() - answered.get();
+    }
   }
 
   /** Remembers every connection the client acquires and whether it was used after a point. */
