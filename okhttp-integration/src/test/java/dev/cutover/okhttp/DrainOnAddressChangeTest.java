@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import okhttp3.Call;
@@ -64,6 +65,7 @@ class DrainOnAddressChangeTest {
               && fixture.blue.requestCount() == inFlight.sent());
       fixture.flipToGreen(); // returns once the change was processed and connections retired
       int blueAtFlip = fixture.blue.requestCount(); // nobody could send meanwhile
+      inFlight.stallFirstRelease();
       fixture.blue.delay(Duration.ZERO); // in flight before the change: they finish on blue
       load.markPhase();
       await(Duration.ofSeconds(20), "20 requests per caller after the flip",
@@ -171,10 +173,19 @@ class DrainOnAddressChangeTest {
     return http2 ? CALLERS * connections : connections;
   }
 
-  /** Counts requests sent and answered, to tell when every caller waits for a held response. */
+  /**
+   * Counts requests sent and answered, to tell when every caller waits for a held response; and,
+   * once armed, is a slow listener of the user's at the first connection release: the wrapped
+   * client hears of the release only after it, while the connection already sits idle in
+   * OkHttp's pool, so another call is let in to find it there. Only a connection marked under
+   * OkHttp's own lock is refused to that call.
+   */
   static final class InFlight extends EventListener {
     private final AtomicInteger sent = new AtomicInteger();
     private final AtomicInteger answered = new AtomicInteger();
+    private final AtomicInteger acquired = new AtomicInteger();
+    private final AtomicBoolean stalled = new AtomicBoolean();
+    private volatile boolean armed;
 
     @Override
     public void requestHeadersEnd(Call call, Request request) {
@@ -189,6 +200,24 @@ class DrainOnAddressChangeTest {
     @Override
     public void responseFailed(Call call, IOException ioe) {
       answered.incrementAndGet();
+    }
+
+    @Override
+    public void connectionAcquired(Call call, Connection connection) {
+      acquired.incrementAndGet();
+    }
+
+    @Override
+    public void connectionReleased(Call call, Connection connection) {
+      if (armed && stalled.compareAndSet(false, true)) {
+        int before = acquired.get();
+        await(Duration.ofSeconds(10), "another call to acquire a connection",
+            () -> acquired.get() > before);
+      }
+    }
+
+    void stallFirstRelease() {
+      armed = true;
     }
 
     int sent() {
