@@ -463,6 +463,15 @@ class ResolverEmbeddedDnsTest {
   }
 
   @Test
+  void ipv6OnlyAsksForAaaaAlone() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2", "::1");
+    start(builder().resolvedAddressTypes(ResolvedAddressTypes.IPV6_ONLY));
+    assertEquals(List.of(Testing.ip("::1")), resolver.lookup(HOST));
+    assertEquals(0, dns.queryCount(HOST, "A"));
+    assertEquals(1, dns.queryCount(HOST, "AAAA"));
+  }
+
+  @Test
   void truncatedAnswerIsRetriedOverTcp() throws Exception {
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
     dns.behavior(Behavior.TRUNCATE);
