@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,9 +93,12 @@ class ResolverEmbeddedDnsTest {
     start(builder());
     resolver.lookup(HOST);
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.3", "127.0.0.2");
-    ticker.advance(Duration.ofSeconds(5));
-    resolver.lookup(HOST);
-    await(Duration.ofSeconds(5), "the second query", () -> listener.queries.size() == 2);
+    // Not waiting for the queryCompleted event: a change would be told after it. A refresh
+    // completes only once its query's events have all been delivered, a change included. (The
+    // first forced refresh goes out at once; the clock stands still, so nothing else is due.)
+    assertEquals(List.of("127.0.0.2", "127.0.0.3"),
+        literals(resolver.refresh(HOST).toCompletableFuture().get(5, TimeUnit.SECONDS)));
+    assertEquals(2, listener.queries.size(), "the reordered answer was asked for and seen");
     assertEquals(List.of(), listener.changes);
   }
 
@@ -158,18 +162,21 @@ class ResolverEmbeddedDnsTest {
   @Test
   void thousandConcurrentLookupsOfAnExpiredNameSendOneQuery() throws Exception {
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
-    start(builder());
+    // A time-out far beyond the test, so that no hedged second send is due while DNS is held.
+    start(builder().queryTimeout(Duration.ofMinutes(2)));
     resolver.lookup(HOST);
     assertEquals(1, dns.queryCount(HOST, "A"));
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.3");
-    dns.delay(Duration.ofMillis(300)); // keeps the refresh in flight while everyone arrives
+    dns.hold(); // the refresh stays in flight until every lookup has been answered
     ticker.advance(Duration.ofSeconds(6)); // past the TTL, well inside maxStale
 
-    List<List<InetAddress>> results = lookUpConcurrently(1000);
+    List<List<InetAddress>> results = lookUpConcurrently(1000, () -> { });
     assertEquals(1000, results.size());
     for (List<InetAddress> result : results) {
       assertEquals(List.of("127.0.0.2"), literals(result), "the old answer, without waiting");
     }
+    assertEquals(1, dns.heldCount(), "exactly one refresh in flight");
+    dns.release();
     await(Duration.ofSeconds(5), "the refresh",
         () -> literals(resolver.cachedAddresses(HOST)).equals(List.of("127.0.0.3")));
     assertEquals(2, dns.queryCount(HOST, "A"), "one initial query plus exactly one refresh");
@@ -178,27 +185,42 @@ class ResolverEmbeddedDnsTest {
   @Test
   void thousandConcurrentFirstLookupsSendOneQuery() throws Exception {
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
-    dns.delay(Duration.ofMillis(300));
-    start(builder());
-    List<List<InetAddress>> results = lookUpConcurrently(1000);
+    dns.hold();
+    start(builder().queryTimeout(Duration.ofMinutes(2)));
+    // Released once every pool thread is inside a lookup and the one query has arrived: all
+    // 100 wait on it together; the other 900 lookups come after and find the answer cached.
+    List<List<InetAddress>> results = lookUpConcurrently(1000, () -> {
+      await(Duration.ofSeconds(30), "the first query", () -> dns.heldCount() == 1);
+      dns.release();
+    });
     for (List<InetAddress> result : results) {
       assertEquals(List.of("127.0.0.2"), literals(result));
     }
     assertEquals(1, dns.queryCount(HOST, "A"));
   }
 
-  private List<List<InetAddress>> lookUpConcurrently(int lookups) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(100);
+  /**
+   * Looks HOST up {@code lookups} times from 100 threads, all starting together, and runs {@code
+   * whileAllWait} once every thread has started its first lookup.
+   */
+  private List<List<InetAddress>> lookUpConcurrently(int lookups, Runnable whileAllWait)
+      throws Exception {
+    int threads = 100;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       CountDownLatch go = new CountDownLatch(1);
+      CountDownLatch started = new CountDownLatch(threads);
       List<Future<List<InetAddress>>> futures = new ArrayList<>();
       for (int i = 0; i < lookups; i++) {
         futures.add(pool.submit(() -> {
           go.await();
+          started.countDown(); // once per thread is enough: later counts change nothing
           return resolver.lookup(HOST);
         }));
       }
       go.countDown();
+      started.await();
+      whileAllWait.run();
       List<List<InetAddress>> results = new ArrayList<>();
       for (Future<List<InetAddress>> future : futures) {
         results.add(future.get());
@@ -273,6 +295,39 @@ class ResolverEmbeddedDnsTest {
   }
 
   @Test
+  void aNameWhoseFirstLookupsFailedAnswersWithinMinTtlOfDnsComingBack() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
+    dns.behavior(Behavior.SERVFAIL);
+    start(builder()); // minTtl 1 s, maxTtl 30 s
+    for (int i = 1; i <= 6; i++) {
+      assertThrows(UnknownHostException.class, () -> resolver.lookup(HOST));
+      // One server asked twice per resolution: SERVFAIL hands over to the second send at once.
+      assertEquals(2 * i, dns.queryCount(HOST, "A"), "resolution " + i);
+      ticker.advance(Duration.ofMillis(1_000));
+    }
+    // Six failures in a row: the background back-off is at maxTtl now (24 to 36 s), and the
+    // ticker stands 1 s (minTtl) after the last failure.
+    dns.behavior(Behavior.ANSWER);
+    assertEquals(List.of("127.0.0.2"), literals(resolver.lookup(HOST)),
+        "answered minTtl after the last failure, not after the back-off");
+    assertEquals(13, dns.queryCount(HOST, "A"));
+    assertEquals(6, listener.queries.stream().filter(q -> q.endsWith("FAILURE")).count());
+  }
+
+  @Test
+  void aFailedFirstLookupIsNotRetriedWithinMinTtl() throws Exception {
+    dns.behavior(Behavior.SERVFAIL);
+    start(builder());
+    UnknownHostException first =
+        assertThrows(UnknownHostException.class, () -> resolver.lookup(HOST));
+    ticker.advance(Duration.ofMillis(999));
+    UnknownHostException again =
+        assertThrows(UnknownHostException.class, () -> resolver.lookup(HOST));
+    assertEquals(first.getMessage(), again.getMessage(), "the same failure, from the cache");
+    assertEquals(2, dns.queryCount(HOST, "A"), "no new query within minTtl");
+  }
+
+  @Test
   void nxdomainFailsWithTheHostNamedAndIsNotConfusedWithAnOutage() throws Exception {
     start(builder());
     UnknownHostException e =
@@ -284,6 +339,35 @@ class ResolverEmbeddedDnsTest {
     // Cached for negativeTtl (1 s): a second lookup does not query again.
     assertThrows(UnknownHostException.class, () -> resolver.lookup("missing.cutover.test"));
     assertEquals(1, dns.queryCount("missing.cutover.test", "A"));
+  }
+
+  @Test
+  void negativeTtlZeroKeepsNoNegativeAnswer() throws Exception {
+    start(builder().negativeTtl(Duration.ZERO));
+    for (int i = 1; i <= 3; i++) {
+      UnknownHostException e =
+          assertThrows(UnknownHostException.class, () -> resolver.lookup("missing.cutover.test"));
+      assertTrue(e.getMessage().contains("NXDOMAIN"), e.getMessage());
+      assertEquals(i, dns.queryCount("missing.cutover.test", "A"),
+          "not cached: every lookup asks DNS, the clock standing still");
+    }
+    dns.setAddresses("missing.cutover.test", Duration.ofSeconds(5), "127.0.0.2");
+    assertEquals(List.of("127.0.0.2"), literals(resolver.lookup("missing.cutover.test")),
+        "a name that appears is answered at once");
+  }
+
+  @Test
+  void maxStaleZeroServesNothingPastTheTtl() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
+    start(builder().maxStale(Duration.ZERO));
+    resolver.lookup(HOST);
+    dns.behavior(Behavior.SERVFAIL);
+    ticker.advance(Duration.ofSeconds(5)); // the TTL is over; with maxStale 0 nothing is left
+    UnknownHostException e = assertThrows(UnknownHostException.class, () -> resolver.lookup(HOST));
+    assertTrue(e.getMessage().contains("SERVFAIL") && e.getMessage().contains("maxStale of 0 s"),
+        e.getMessage());
+    assertEquals(List.of(), listener.staleServed, "no stale answer served, not even once");
+    assertEquals(List.of(), listener.changes, "a failure is not an address change");
   }
 
   @Test
@@ -334,9 +418,15 @@ class ResolverEmbeddedDnsTest {
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
     try (EmbeddedDnsServer broken = EmbeddedDnsServer.start()) {
       broken.behavior(Behavior.SERVFAIL);
+      // Two servers: without the hand-over, the second is asked after its share of the time-out,
+      // 10 s. The bound is far from both that and from a healthy lookup's few milliseconds.
       start(builder().nameServers(broken.address(), dns.address())
-          .queryTimeout(Duration.ofSeconds(10)));
+          .queryTimeout(Duration.ofSeconds(20)));
+      long started = System.nanoTime();
       assertEquals(List.of("127.0.0.2"), literals(resolver.lookup(HOST)));
+      long tookMillis = (System.nanoTime() - started) / 1_000_000;
+      assertTrue(tookMillis < 5_000, "took " + tookMillis + " ms; the second server's turn was"
+          + " due after 10,000 ms, and a failed first server must hand over at once");
       assertEquals(1, broken.queryCount(HOST, "A"));
       assertEquals(1, dns.queryCount(HOST, "A"));
     }
@@ -355,7 +445,9 @@ class ResolverEmbeddedDnsTest {
   @Test
   void bothFamiliesAreQueriedAndIpv4ComesFirstByDefault() throws Exception {
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2", "::1");
-    start(builder().resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED));
+    // builder() asks for IPv4 only; the default is what is under test, so nothing is set here.
+    start(CutoverResolver.builder().nameServers(dns.address()).queryTimeout(Duration.ofSeconds(2))
+        .hostsFile(null).ticker(ticker::read));
     List<InetAddress> addresses = resolver.lookup(HOST);
     assertEquals(List.of(Testing.ip("127.0.0.2"), Testing.ip("::1")), addresses);
     assertEquals(1, dns.queryCount(HOST, "A"));
@@ -368,6 +460,15 @@ class ResolverEmbeddedDnsTest {
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2", "::1");
     start(builder().resolvedAddressTypes(ResolvedAddressTypes.IPV6_PREFERRED));
     assertEquals(List.of(Testing.ip("::1"), Testing.ip("127.0.0.2")), resolver.lookup(HOST));
+  }
+
+  @Test
+  void ipv6OnlyAsksForAaaaAlone() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2", "::1");
+    start(builder().resolvedAddressTypes(ResolvedAddressTypes.IPV6_ONLY));
+    assertEquals(List.of(Testing.ip("::1")), resolver.lookup(HOST));
+    assertEquals(0, dns.queryCount(HOST, "A"));
+    assertEquals(1, dns.queryCount(HOST, "AAAA"));
   }
 
   @Test
@@ -437,16 +538,30 @@ class ResolverEmbeddedDnsTest {
       dns.setAddresses("h" + i + ".cutover.test", Duration.ofSeconds(30), "127.0.0." + (i + 2));
     }
     start(builder().maxHosts(3));
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 3; i++) {
       resolver.lookup("h" + i + ".cutover.test");
       ticker.advance(Duration.ofMillis(100));
     }
-    int cached = 0;
-    for (int i = 0; i < 5; i++) {
-      cached += resolver.cachedAddresses("h" + i + ".cutover.test").isEmpty() ? 0 : 1;
+    // h0 came first but is used again: h1 is now the least recently used, so a cache that drops
+    // in insertion order would drop h0 instead.
+    resolver.lookup("h0.cutover.test");
+    ticker.advance(Duration.ofMillis(100));
+    resolver.lookup("h3.cutover.test");
+    assertEquals(List.of("h0", "h2", "h3"), tracked(5), "h1, the least recently used, goes");
+    ticker.advance(Duration.ofMillis(100));
+    resolver.lookup("h4.cutover.test");
+    assertEquals(List.of("h0", "h3", "h4"), tracked(5), "then h2");
+  }
+
+  /** Which of h0 to h{n-1} are cached. */
+  private List<String> tracked(int n) {
+    List<String> tracked = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (!resolver.cachedAddresses("h" + i + ".cutover.test").isEmpty()) {
+        tracked.add("h" + i);
+      }
     }
-    assertEquals(3, cached);
-    assertTrue(resolver.cachedAddresses("h0.cutover.test").isEmpty(), "least recent goes first");
+    return tracked;
   }
 
   @Test
@@ -484,6 +599,14 @@ class ResolverEmbeddedDnsTest {
     }
     assertEquals(List.of("127.0.0.2"), literals(resolver.cachedAddresses(HOST)),
         "30 s without a lookup, but tracked: still cached although idleTimeout is 20 s");
+    // Kept refreshed, not only kept: a new record arrives with no lookup at all.
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.3");
+    ticker.advance(Duration.ofSeconds(5));
+    resolver.track(HOST);
+    await(Duration.ofSeconds(5), "the tracked host's refresh to bring the new record",
+        () -> listener.changes.size() == 1);
+    assertEquals(Set.of(Testing.ip("127.0.0.2")), listener.changes.get(0).removed());
+    assertEquals(List.of("127.0.0.3"), literals(resolver.cachedAddresses(HOST)));
     resolver.track("10.0.0.1");
     resolver.track("not a host");
     resolver.track(null);
