@@ -80,7 +80,8 @@ final class ConnectionTracker implements ResolverListener {
   }
 
   /**
-   * A call was handed this connection. If Cutover had closed it in the meantime (a drain of a
+   * A call was handed this connection; returns the connection as tracked and counted in use, or
+   * null if it is not (through a proxy, or already closed). If Cutover had closed it in the meantime (a drain of a
    * connection its own count said was idle, racing OkHttp's hand-out), the call is marked: nothing
    * can have been sent on it, and whatever the attempt fails with (OkHttp 5 fails at once, setting
    * the closed socket's time-out; the network interceptor refuses the rest) is not a failure of
@@ -88,16 +89,16 @@ final class ConnectionTracker implements ResolverListener {
    * discards it if closed: marked too, and cleared when the attempt reaches the network on
    * another connection.
    */
-  void acquired(Call call, Connection connection) {
+  TrackedConnection acquired(Call call, Connection connection) {
     Route route = connection.route();
     InetSocketAddress socketAddress = route.socketAddress();
     InetAddress address = socketAddress.getAddress();
     if (route.proxy().type() != Proxy.Type.DIRECT || address == null) {
-      return;
+      return null;
     }
     if (OkHttpCompat.isClosedOnAcquire(connection)) {
       historyFor(call).closedAtAcquire = true;
-      return;
+      return null;
     }
     String host = route.address().url().host();
     TrackedConnection tracked = connections.get(connection);
@@ -110,7 +111,7 @@ final class ConnectionTracker implements ResolverListener {
     }
     if (!tracked.acquire()) {
       historyFor(call).closedAtAcquire = true;
-      return;
+      return null;
     }
     // Pooled connections mean no lookups; tell the resolver the host is still in use.
     resolver.track(host);
@@ -126,10 +127,18 @@ final class ConnectionTracker implements ResolverListener {
             "its address is no longer in the DNS answer");
       }
     }
+    return tracked;
   }
 
-  void released(Connection connection) {
-    TrackedConnection tracked = connections.get(connection);
+  /**
+   * A call let go of this connection. {@code acquiredAs} is what {@link #acquired} returned for
+   * the call's latest acquire, or null: a call releases the connection it acquired last, so the
+   * map is asked only if that is not this one. The lookup is the costly part of a release: it
+   * hashes OkHttp's connection, whose monitor OkHttp's pool locks from several threads.
+   */
+  void released(Connection connection, TrackedConnection acquiredAs) {
+    TrackedConnection tracked = acquiredAs != null && acquiredAs.connection == connection
+        ? acquiredAs : connections.get(connection);
     if (tracked == null) {
       return;
     }

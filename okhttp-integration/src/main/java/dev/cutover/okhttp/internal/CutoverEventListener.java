@@ -25,6 +25,13 @@ import okhttp3.Response;
 final class CutoverEventListener extends EventListener {
   private final EventListener delegate;
   private final ConnectionTracker tracker;
+  /**
+   * What the tracker counted for the call's latest acquire; read back at its release. Not
+   * volatile: a release on another thread (a body closed elsewhere) that sees an older value or
+   * null finds the connection in the tracker's map instead, as {@link
+   * ConnectionTracker#released} checks that it is the same connection.
+   */
+  private TrackedConnection acquired;
 
   CutoverEventListener(EventListener delegate, ConnectionTracker tracker) {
     this.delegate = delegate;
@@ -43,14 +50,14 @@ final class CutoverEventListener extends EventListener {
     try {
       delegate.connectionAcquired(call, connection);
     } finally {
-      tracker.acquired(call, connection);
+      acquired = tracker.acquired(call, connection);
     }
   }
 
   @Override
   public void connectionReleased(Call call, Connection connection) {
     delegate.connectionReleased(call, connection);
-    tracker.released(connection);
+    tracker.released(connection, acquired);
   }
 
   @Override
