@@ -29,7 +29,8 @@ public final class ClientWiring {
     EventListener.Factory userListeners = existing.eventListenerFactory();
     return existing.newBuilder()
         .dns(new ResolverDns(resolver, quarantine))
-        .eventListenerFactory(call -> new CutoverEventListener(userListeners.create(call), tracker))
+        .eventListenerFactory(
+            call -> TrackingEventListener.create(userListeners.create(call), tracker))
         .addInterceptor(new RetryInterceptor(policy, tracker, resolver, ticker, settings.sleeper(),
             settings.evidenceWait().toNanos()))
         .addNetworkInterceptor(new DrainInterceptor(tracker, retirer, policy.replay()))
