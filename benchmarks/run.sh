@@ -3,13 +3,13 @@
 #
 #   benchmarks/run.sh            full run: JSON and a Markdown table in benchmarks/results/
 #   benchmarks/run.sh --overhead wrapped / plain per request, paired and interleaved
-#                                (OverheadBenchmark): benchmarks/results/<time>-overhead.md
+#                                (OverheadBenchmark): benchmarks/results/<yyyy-mm-dd>-overhead.md
 #   benchmarks/run.sh --quick    one short iteration of each, the overhead harness included, to
 #                                prove they all still run (CI)
 #   benchmarks/run.sh [--quick] [--no-build] [JMH options or benchmark regexps...]
 #   benchmarks/run.sh --overhead [--no-build] [OverheadBenchmark options...]
 #
-# Full mode takes about 13 minutes on 2 cores; --overhead about 4; --quick about 1 minute
+# Full mode takes about 13 minutes on 2 cores; --overhead under 5; --quick about 1 minute
 # including the build.
 set -euo pipefail
 
@@ -44,20 +44,22 @@ machine() {
 }
 
 # Plain and wrapped clients take turns in the same forks (see OverheadBenchmark's javadoc).
-# Defaults: 5 forks per protocol, each 4 s (at least 150 rounds) of warm-up and 12 s measured in
-# 6 epochs with new clients each.
+# Defaults: 5 forks per protocol, each 3 s (at least 100 rounds) of warm-up and 10 s measured in
+# 5 epochs with new clients each: about 4.5 minutes at load 6 to 13 on 2 cores.
 overhead() {
   local out="$1"
   shift
   local report
   report="$(mktemp)"
-  local started=$SECONDS
+  local started=$SECONDS uptime_before
+  uptime_before="$(uptime)"
   java -cp "$jar" dev.cutover.benchmarks.OverheadBenchmark --out "$report" --raw "${out%.md}.raw" "$@"
   {
     echo "## Overhead ${stamp} (OverheadBenchmark $*)"
     echo
     machine
-    echo "- Load average before/after: ${load_before} / $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- uptime before: ${uptime_before}"
+    echo "- uptime after:  $(uptime)"
     echo "- Took: $((SECONDS - started)) s"
     echo "- Every round: \`$(basename "${out%.md}.raw")\` (\`java -cp benchmarks/target/benchmarks.jar" \
       "dev.cutover.benchmarks.OverheadBenchmark --analyse FILE\` reports on it again)"
@@ -69,11 +71,11 @@ overhead() {
   echo
   echo "Wrote $out"
 }
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [[ $mode == overhead ]]; then
   mkdir -p "$root/benchmarks/results"
-  overhead "$root/benchmarks/results/${stamp}-overhead.md" "${extra[@]}"
+  # One file per day, the day's last run: README.md quotes it by name.
+  overhead "$root/benchmarks/results/$(date -u +%Y-%m-%d)-overhead.md" "${extra[@]}"
   exit 0
 fi
 if [[ $mode == quick && ${#extra[@]} -eq 0 ]]; then

@@ -1,5 +1,6 @@
 package dev.cutover.benchmarks;
 
+import dev.cutover.okhttp.internal.OkHttpCompat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -71,8 +72,8 @@ import okhttp3.OkHttpClient;
  * <p>Run as {@code java -cp benchmarks.jar dev.cutover.benchmarks.OverheadBenchmark [options]};
  * {@code benchmarks/run.sh --overhead} does, and writes the report to {@code benchmarks/results}.
  * Options: {@code --forks N} (default 5), {@code --warmup S} and {@code --measure S} seconds per
- * fork (4, 12), {@code --warmup-rounds N} (at least this many rounds of warm-up, however long
- * they take: 150), {@code --epochs N} (6), {@code --block N} requests (100), {@code --protocols A,B} ({@code
+ * fork (3, 10), {@code --warmup-rounds N} (at least this many rounds of warm-up, however long
+ * they take: 100), {@code --epochs N} (5), {@code --block N} requests (100), {@code --protocols A,B} ({@code
  * HTTP_1_1,HTTP_2}), {@code --skeleton}, {@code --aa} (the "wrapped" side is a second plain
  * client: the harness must then find no difference), {@code --seed N}, {@code --jvm-arg ARG}
  * (repeatable: passed to each fork), {@code --out FILE} (also write the Markdown report there),
@@ -219,11 +220,13 @@ public final class OverheadBenchmark {
       for (int p = 0; p < options.protocols.size(); p++) {
         run.rounds().add(new ArrayList<>());
       }
+      long runStarted = System.nanoTime();
       // Protocols alternate fork by fork, so that a slow stretch of the machine is shared.
       for (int fork = 0; fork < options.forks; fork++) {
         for (int p = 0; p < options.protocols.size(); p++) {
           String protocol = options.protocols.get(p);
-          System.err.printf("overhead: fork %d of %d, %s%n", fork + 1, options.forks, protocol);
+          System.err.printf("overhead: fork %d of %d, %s, %d s into the run%n", fork + 1,
+              options.forks, protocol, (System.nanoTime() - runStarted) / 1_000_000_000L);
           noteLoad(load);
           run.rounds().get(p).add(
               fork(options, protocol, run.sides().size(), options.seed + 1000L * fork + p));
@@ -256,6 +259,13 @@ public final class OverheadBenchmark {
             options.measureNanos / 1_000_000_000L, options.epochs, options.block,
             options.aa ? " **A/A check: the \"wrapped\" side is a second plain client.**" : "",
             load[0], load[1]));
+    if (options.analyse == null) {
+      // The forks run on this JVM's java and class path (see fork()).
+      report.add("");
+      report.add(String.format(Locale.ROOT, "OkHttp %s, JDK %s (%s), forks with %s.",
+          OkHttpCompat.version(), System.getProperty("java.runtime.version"),
+          System.getProperty("java.vm.name"), String.join(" ", forkJvmArgs(options))));
+    }
     report.add("");
     report.add("Paired ratio: the median, over all rounds, of the client's block over the plain"
         + " block of the same round (adjacent in time, so load that changes cancels out). Ratio"
@@ -332,8 +342,7 @@ public final class OverheadBenchmark {
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of("-Xms1g", "-Xmx1g", "-XX:ActiveProcessorCount=1", "-XX:+UseG1GC"));
-    command.addAll(options.jvmArgs);
+    command.addAll(forkJvmArgs(options));
     command.addAll(List.of("-cp", System.getProperty("java.class.path"),
         OverheadBenchmark.class.getName(), "--child", protocol,
         "--warmup", String.valueOf(options.warmupNanos / 1_000_000_000L),
@@ -369,6 +378,13 @@ public final class OverheadBenchmark {
           + ", " + epochs.size() + " of " + options.epochs + " epochs");
     }
     return epochs;
+  }
+
+  private static List<String> forkJvmArgs(Options options) {
+    List<String> args =
+        new ArrayList<>(List.of("-Xms1g", "-Xmx1g", "-XX:ActiveProcessorCount=1", "-XX:+UseG1GC"));
+    args.addAll(options.jvmArgs);
+    return args;
   }
 
   private static <T> void add(List<List<T>> lists, int index, T value) {
@@ -554,11 +570,16 @@ public final class OverheadBenchmark {
         + " --jvm-arg ARG, --out FILE, --raw FILE, --analyse FILE";
 
     int forks = 5;
-    long warmupNanos = 4_000_000_000L;
-    long measureNanos = 12_000_000_000L;
-    /** However long they take: C2 compiles a method after some 10,000 calls. */
-    int warmupRounds = 150;
-    int epochs = 6;
+    long warmupNanos = 3_000_000_000L;
+    long measureNanos = 10_000_000_000L;
+    /**
+     * However long they take: C2 compiles a method after some 5,000 to 15,000 calls, and each
+     * round calls each client's path {@code block} times. 100, not more, keeps a run of both
+     * protocols under 5 minutes at a load of 10 to 20 on 2 cores, where an HTTP/2 request takes
+     * some 300 µs of wall time. (With 4 s, 12 s and 6 epochs a run took 306 s at load 6 to 13.)
+     */
+    int warmupRounds = 100;
+    int epochs = 5;
     int block = 100;
     List<String> protocols = List.of("HTTP_1_1", "HTTP_2");
     long seed = 17;
