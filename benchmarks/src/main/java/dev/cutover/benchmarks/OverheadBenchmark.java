@@ -72,8 +72,8 @@ import okhttp3.OkHttpClient;
  * <p>Run as {@code java -cp benchmarks.jar dev.cutover.benchmarks.OverheadBenchmark [options]};
  * {@code benchmarks/run.sh --overhead} does, and writes the report to {@code benchmarks/results}.
  * Options: {@code --forks N} (default 5), {@code --warmup S} and {@code --measure S} seconds per
- * fork (3, 10), {@code --warmup-rounds N} (at least this many rounds of warm-up, however long
- * they take: 100), {@code --epochs N} (5), {@code --block N} requests (100), {@code --protocols A,B} ({@code
+ * fork (3, 8), {@code --warmup-rounds N} (at least this many rounds of warm-up, however long
+ * they take: 100), {@code --epochs N} (4), {@code --block N} requests (100), {@code --protocols A,B} ({@code
  * HTTP_1_1,HTTP_2}), {@code --skeleton}, {@code --aa} (the "wrapped" side is a second plain
  * client: the harness must then find no difference), {@code --seed N}, {@code --jvm-arg ARG}
  * (repeatable: passed to each fork), {@code --out FILE} (also write the Markdown report there),
@@ -571,15 +571,16 @@ public final class OverheadBenchmark {
 
     int forks = 5;
     long warmupNanos = 3_000_000_000L;
-    long measureNanos = 10_000_000_000L;
+    long measureNanos = 8_000_000_000L;
     /**
      * However long they take: C2 compiles a method after some 5,000 to 15,000 calls, and each
      * round calls each client's path {@code block} times. 100, not more, keeps a run of both
      * protocols under 5 minutes at a load of 10 to 20 on 2 cores, where an HTTP/2 request takes
-     * some 300 µs of wall time. (With 4 s, 12 s and 6 epochs a run took 306 s at load 6 to 13.)
+     * some 300 µs of wall time. (With 4 s, 12 s and 6 epochs a run took 306 s at load 6 to 13;
+     * with 3 s, 10 s and 5 epochs, 307 s at load 7 to 18.)
      */
     int warmupRounds = 100;
-    int epochs = 5;
+    int epochs = 4;
     int block = 100;
     List<String> protocols = List.of("HTTP_1_1", "HTTP_2");
     long seed = 17;
