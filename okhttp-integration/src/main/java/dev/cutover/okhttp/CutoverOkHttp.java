@@ -1,6 +1,5 @@
 package dev.cutover.okhttp;
 
-import dev.cutover.CutoverListener;
 import dev.cutover.CutoverResolver;
 import dev.cutover.Ticker;
 import dev.cutover.internal.Checks;
@@ -317,15 +316,21 @@ public final class CutoverOkHttp {
     }
 
     /**
-     * Adds a listener for connection and retry events (see {@link CutoverListener}). Resolver
-     * events go to listeners registered with the resolver itself.
+     * Adds a listener for connection and retry events (see {@link CutoverListener}). It also
+     * receives the resolver's events ({@link dev.cutover.ResolverListener}): {@link #build()}
+     * registers it with the resolver, once however many clients it is given to, until the last of
+     * those clients is garbage-collected. A {@link CutoverMetrics} given here therefore has both
+     * the DNS and the client meters. Adding the same listener again changes nothing.
      *
      * @param listener the listener
      * @return this builder
      * @throws NullPointerException if listener is null
      */
     public Builder listener(CutoverListener listener) {
-      listeners.add(Objects.requireNonNull(listener, "listener"));
+      Objects.requireNonNull(listener, "listener");
+      if (listeners.stream().noneMatch(added -> added == listener)) {
+        listeners.add(listener);
+      }
       return this;
     }
 

@@ -18,7 +18,7 @@ public final class ClientWiring {
     Quarantine quarantine = new Quarantine(ticker, drain.addressQuarantine().toNanos());
     ConnectionTracker tracker = new ConnectionTracker(resolver, retirer, quarantine, ticker,
         drain.maxConnectionAge().toNanos(), new Listeners(settings.listeners()));
-    ResolverRegistration.register(resolver, tracker);
+    ResolverRegistration.register(resolver, tracker, settings.listeners());
     RetrySettings retry = settings.retry();
     RetryBudget budget =
         new RetryBudget(ticker, retry.retryBudgetRatio(), retry.minRetriesPerSecond());

@@ -1,7 +1,7 @@
 package dev.cutover.okhttp.internal;
 
 import dev.cutover.AddressChange;
-import dev.cutover.CutoverListener.RetireReason;
+import dev.cutover.okhttp.CutoverListener.RetireReason;
 import dev.cutover.CutoverResolver;
 import dev.cutover.ResolverListener;
 import dev.cutover.Ticker;

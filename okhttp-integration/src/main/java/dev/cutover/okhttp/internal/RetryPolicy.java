@@ -1,6 +1,6 @@
 package dev.cutover.okhttp.internal;
 
-import dev.cutover.CutoverListener.RetryReason;
+import dev.cutover.okhttp.CutoverListener.RetryReason;
 import dev.cutover.Ticker;
 import dev.cutover.okhttp.internal.RetryDecision.Retry;
 import dev.cutover.okhttp.internal.RetryDecision.Stop;

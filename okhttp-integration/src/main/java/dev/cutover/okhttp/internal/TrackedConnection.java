@@ -1,6 +1,6 @@
 package dev.cutover.okhttp.internal;
 
-import dev.cutover.CutoverListener;
+import dev.cutover.okhttp.CutoverListener;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;

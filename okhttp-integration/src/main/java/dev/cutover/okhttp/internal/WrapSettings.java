@@ -1,6 +1,6 @@
 package dev.cutover.okhttp.internal;
 
-import dev.cutover.CutoverListener;
+import dev.cutover.okhttp.CutoverListener;
 import dev.cutover.Ticker;
 import java.time.Clock;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.CutoverListener.RetryReason;
+import dev.cutover.okhttp.CutoverListener.RetryReason;
 import dev.cutover.okhttp.OneShotBody;
 import dev.cutover.okhttp.internal.RetryDecision.Retry;
 import dev.cutover.okhttp.internal.RetryDecision.Stop;

@@ -1,4 +1,7 @@
-package dev.cutover;
+package dev.cutover.okhttp;
+
+import dev.cutover.CutoverResolver;
+import dev.cutover.ResolverListener;
 
 import java.net.InetAddress;
 import java.time.Duration;
@@ -7,8 +10,13 @@ import java.time.Duration;
  * Receives everything Cutover does to a client's connections and calls, on top of what the
  * resolver reports: connections retired and why, addresses put last after a failure, requests
  * that still reached a removed address, retries and how they ended, and the retry budget running
- * out. Register it with the client builder; register it with the resolver too ({@link
- * CutoverResolver#addListener}) to also receive the {@link ResolverListener} events.
+ * out.
+ *
+ * <p>Register it once, with {@link CutoverOkHttp.Builder#listener}: it then receives that
+ * client's events and, as a {@link ResolverListener}, its resolver's events too (for every host
+ * the resolver tracks). Given to several clients that share a resolver, it receives each resolver
+ * event once ({@link CutoverResolver#addListener} counts it rather than adding it again); it is
+ * taken off the resolver when the last of those clients is garbage-collected.
  *
  * <p>Every method has an empty default. Methods are called on the threads where things happen
  * (a call's thread, a resolver's listener thread): implementations must be thread-safe and
@@ -77,14 +85,10 @@ public interface CutoverListener extends ResolverListener {
   /**
    * A call that was retried at least once has finished.
    *
-   * @param host the host called
-   * @param method the HTTP method
-   * @param reason what caused the first retry
-   * @param retries how many retries were made
-   * @param succeeded whether the final outcome was a response other than 503
+   * @param outcome the host and method, what caused the first retry, how many were made and how
+   *     the call ended
    */
-  default void retriesCompleted(
-      String host, String method, RetryReason reason, int retries, boolean succeeded) {}
+  default void retriesCompleted(RetryOutcome outcome) {}
 
   /**
    * A retry that would otherwise have been made was refused by the retry budget.
