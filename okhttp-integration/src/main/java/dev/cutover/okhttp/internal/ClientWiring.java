@@ -8,6 +8,9 @@ import okhttp3.OkHttpClient;
 
 /** Builds the wrapped client from the user's: same everything, plus Cutover's four parts. */
 public final class ClientWiring {
+  /** How long a failed attempt waits for DNS evidence by default; see RetryInterceptor. */
+  public static final java.time.Duration EVIDENCE_WAIT = RetryInterceptor.EVIDENCE_WAIT;
+
   private ClientWiring() {}
 
   public static OkHttpClient wrap(
@@ -35,8 +38,9 @@ public final class ClientWiring {
     return builder
         .dns(new ResolverDns(resolver, quarantine))
         .eventListenerFactory(new CutoverEventListenerFactory(userListeners, tracker))
-        .addInterceptor(new RetryInterceptor(policy, tracker, resolver, ticker, settings.sleeper()))
-        .addNetworkInterceptor(new DrainInterceptor(tracker, retirer))
+        .addInterceptor(new RetryInterceptor(policy, tracker, resolver, ticker, settings.sleeper(),
+            settings.evidenceWait().toNanos()))
+        .addNetworkInterceptor(new DrainInterceptor(tracker, retirer, policy.replay()))
         .build();
   }
 
