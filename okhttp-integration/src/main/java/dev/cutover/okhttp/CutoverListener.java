@@ -46,6 +46,36 @@ public interface CutoverListener extends ResolverListener {
   }
 
   /**
+   * What a client derived from a wrapped one ({@code wrapped.newBuilder()...build()}) changed
+   * that takes part of Cutover away from it. Wrapping the derived client again ({@link
+   * CutoverOkHttp#wrap}) puts it back, with one layer.
+   */
+  enum DerivedChange {
+    /**
+     * Its event listener (factory) was replaced, so Cutover no longer sees which call holds which
+     * connection. Connections it uses are still drained when their address leaves DNS, but never
+     * closed by Cutover: in {@link DrainMode#PUBLIC_API} each takes one more request (which
+     * retires it), in {@link DrainMode#OKHTTP_INTERNALS} none, as before.
+     */
+    EVENT_LISTENER_REPLACED,
+    /**
+     * Its {@code Dns} was replaced, so new connections go where that {@code Dns} says, not where
+     * the resolver does. Connections are still drained when the resolver reports their address
+     * gone.
+     */
+    DNS_REPLACED
+  }
+
+  /**
+   * A client derived from a wrapped one lost part of Cutover (see {@link DerivedChange}); also
+   * logged as a WARNING. Reported once per wrapped client (and the clients derived from it) and
+   * change, at the first call that shows it.
+   *
+   * @param change what was changed
+   */
+  default void derivedClientChanged(DerivedChange change) {}
+
+  /**
    * A connection will take no new requests; its in-flight ones finish.
    *
    * @param host the host it was made for

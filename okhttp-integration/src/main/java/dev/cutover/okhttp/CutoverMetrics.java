@@ -51,7 +51,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code cutover.addresses.quarantined} (counter; {@code target.host});
  *   <li>{@code cutover.retries} (counter; {@code target.host}, {@code method}, {@code reason}:
  *       status_503, connect_failure, connection_failure; {@code outcome}: success, failure);
- *   <li>{@code cutover.retry.budget.exhausted} (counter; {@code target.host}, {@code method}).
+ *   <li>{@code cutover.retry.budget.exhausted} (counter; {@code target.host}, {@code method});
+ *   <li>{@code cutover.client.derived.changes} (counter; {@code change}: event_listener_replaced,
+ *       dns_replaced): clients derived from a wrapped one that lost part of Cutover (see {@link
+ *       CutoverListener.DerivedChange}), each counted once; not removed with a host.
  * </ul>
  *
  * <p>A host's meters are removed from the registry when the resolver forgets the host ({@link
@@ -152,6 +155,16 @@ public final class CutoverMetrics implements CutoverListener, MeterBinder {
           .tag("reason", lower(outcome.reason()))
           .tag("outcome", outcome.succeeded() ? "success" : "failure").register(r))
           .increment(outcome.retries());
+    }
+  }
+
+  @Override
+  public void derivedClientChanged(DerivedChange change) {
+    MeterRegistry r = meters.registry();
+    if (r != null) {
+      Counter.builder("cutover.client.derived.changes")
+          .description("Clients derived from a wrapped one that lost part of Cutover")
+          .tag("change", lower(change)).register(r).increment();
     }
   }
 

@@ -57,6 +57,16 @@ import okhttp3.OkHttpClient;
  * ends DNS for every client that uses it. Wrapping a wrapped client gives a client with one layer
  * of Cutover, with the new settings, not two.
  *
+ * <p><b>Derived clients.</b> A client built from a wrapped one ({@code wrapped.newBuilder()})
+ * shares its Cutover. A new pool, time-outs or interceptors change nothing for it. A new event
+ * listener (factory) or {@code Dns} takes part of it away: connections are still drained when
+ * their address leaves DNS, but with the listener replaced Cutover cannot count the calls on a
+ * connection and never closes it (in {@link DrainMode#PUBLIC_API} it takes one more request), and
+ * with the {@code Dns} replaced new connections go where that {@code Dns} says. The first call
+ * that shows it logs one WARNING and tells the listeners ({@link
+ * CutoverListener#derivedClientChanged}). Wrapping the derived client again restores everything,
+ * with the user's new listener kept inside Cutover's.
+ *
  * <p>A request that may not be replayed (a POST or PATCH without the idempotency key, unless
  * {@link Builder#retryNonIdempotent}; any one-shot or duplex body) is written to the network at
  * most once per call, counting OkHttp's own re-sends ({@code retryOnConnectionFailure}, and its
@@ -328,7 +338,9 @@ public final class CutoverOkHttp {
      * receives the resolver's events ({@link dev.cutover.ResolverListener}): {@link #build()}
      * registers it with the resolver, once however many clients it is given to, until the last of
      * those clients is garbage-collected. A {@link CutoverMetrics} given here therefore has both
-     * the DNS and the client meters. Adding the same listener again changes nothing.
+     * the DNS and the client meters. Adding the same listener again changes nothing. The
+     * resolver holds the listener strongly: one that refers to the wrapped client keeps that
+     * client (and its registration) alive as long as the resolver.
      *
      * @param listener the listener
      * @return this builder

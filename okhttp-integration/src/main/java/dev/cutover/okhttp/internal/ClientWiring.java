@@ -19,7 +19,8 @@ public final class ClientWiring {
     DrainSettings drain = settings.drain();
     Retirer retirer = Retirer.forMode(drain.mode());
     Quarantine quarantine = new Quarantine(ticker, drain.addressQuarantine().toNanos());
-    ConnectionTracker tracker = new ConnectionTracker(resolver, retirer, quarantine, ticker,
+    ResolverDns dns = new ResolverDns(resolver, quarantine);
+    ConnectionTracker tracker = new ConnectionTracker(resolver, dns, retirer, quarantine, ticker,
         drain.maxConnectionAge().toNanos(), new Listeners(settings.listeners()));
     ResolverRegistration.register(resolver, tracker, settings.listeners());
     RetrySettings retry = settings.retry();
@@ -36,7 +37,7 @@ public final class ClientWiring {
       userListeners = ours.user();
     }
     return builder
-        .dns(new ResolverDns(resolver, quarantine))
+        .dns(dns)
         .eventListenerFactory(new CutoverEventListenerFactory(userListeners, tracker))
         .addInterceptor(new RetryInterceptor(policy, tracker, resolver, ticker, settings.sleeper(),
             settings.evidenceWait().toNanos()))
