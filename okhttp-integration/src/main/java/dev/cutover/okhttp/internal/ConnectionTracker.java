@@ -2,10 +2,10 @@ package dev.cutover.okhttp.internal;
 
 import dev.cutover.AddressChange;
 import dev.cutover.CutoverResolver;
-import dev.cutover.okhttp.CutoverListener.DerivedChange;
-import dev.cutover.okhttp.CutoverListener.RetireReason;
 import dev.cutover.ResolverListener;
 import dev.cutover.Ticker;
+import dev.cutover.okhttp.CutoverListener.DerivedChange;
+import dev.cutover.okhttp.CutoverListener.RetireReason;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;

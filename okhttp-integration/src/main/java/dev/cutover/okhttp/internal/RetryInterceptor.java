@@ -1,9 +1,9 @@
 package dev.cutover.okhttp.internal;
 
-import dev.cutover.okhttp.CutoverListener;
-import dev.cutover.okhttp.RetryOutcome;
 import dev.cutover.CutoverResolver;
 import dev.cutover.Ticker;
+import dev.cutover.okhttp.CutoverListener;
+import dev.cutover.okhttp.RetryOutcome;
 import dev.cutover.okhttp.internal.RetryDecision.Retry;
 import dev.cutover.okhttp.internal.RetryDecision.Stop;
 import dev.cutover.okhttp.internal.RetryDecision.StopReason;
