@@ -2,7 +2,6 @@ package dev.cutover.okhttp;
 
 import dev.cutover.CutoverResolver;
 import dev.cutover.ResolverListener;
-
 import java.net.InetAddress;
 import java.time.Duration;
 
@@ -48,7 +47,8 @@ public interface CutoverListener extends ResolverListener {
   /**
    * What a client derived from a wrapped one ({@code wrapped.newBuilder()...build()}) changed
    * that takes part of Cutover away from it. Wrapping the derived client again ({@link
-   * CutoverOkHttp#wrap}) puts it back, with one layer.
+   * CutoverOkHttp#wrap}) puts it back, with one layer ({@code replaceDns(true)} for a replaced
+   * {@code Dns}).
    */
   enum DerivedChange {
     /**
