@@ -2,6 +2,7 @@ package dev.cutover;
 
 import static dev.cutover.Testing.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.cutover.testkit.EmbeddedDnsServer;
 import dev.cutover.testkit.EmbeddedDnsServer.Behavior;
@@ -108,5 +109,22 @@ class ResolverMetricsTest {
     assertEquals(List.of(Testing.ip("127.0.0.2")), resolver.lookup(HOST));
     assertEquals(1.0, registry.get("cutover.dns.family.failures").tag("target.host", HOST)
         .tag("type", "AAAA").counter().count());
+  }
+
+  @Test
+  void eachLookupServedStaleIsCounted() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
+    startResolver(CutoverResolver.builder().maxStale(Duration.ofSeconds(60)));
+    resolver.lookup(HOST);
+    dns.behavior(Behavior.SERVFAIL);
+    ticker.advance(Duration.ofSeconds(6));
+    resolver.lookup(HOST); // expired: served while the refresh runs, not yet known to be stale
+    await(Duration.ofSeconds(5), "the failed refresh", () -> registry.find("cutover.dns.queries")
+        .tag("target.host", HOST).tag("result", "failure").timer() != null);
+    assertNull(registry.find("cutover.dns.stale.answers").counter(), "nothing served stale yet");
+    resolver.lookup(HOST);
+    resolver.lookup(HOST); // the clock stands still: no retry is due, both are served stale
+    assertEquals(2.0, registry.get("cutover.dns.stale.answers").tag("target.host", HOST)
+        .counter().count());
   }
 }

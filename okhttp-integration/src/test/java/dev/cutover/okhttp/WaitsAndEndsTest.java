@@ -84,6 +84,33 @@ class WaitsAndEndsTest {
         "a 1 s call took " + Duration.ofNanos(took));
   }
 
+  /**
+   * With the default wait, a DNS query that does not come back holds a retry up for a bounded
+   * moment only: the call is served while the query is still held at the server.
+   */
+  @Test
+  void theDefaultWaitForDnsEvidenceDoesNotWaitForASilentDns() throws Exception {
+    fixture = new CutoverFixture(false);
+    OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(1).build())
+        .resolver(fixture.resolver).ticker(fixture.ticker::read)
+        .sleeper((nanos, call) -> fixture.ticker.advance(Duration.ofNanos(nanos))).build();
+    try (Response warmUp = client.newCall(fixture.get("/warm-up")).execute()) {
+      assertEquals(200, warmUp.code());
+    }
+    fixture.ticker.advance(Duration.ofSeconds(2)); // the 503's forced refresh may go out
+    fixture.dns.hold();
+    try {
+      fixture.blue.unavailableEveryOther();
+      try (Response response = client.newCall(fixture.get("/")).execute()) {
+        assertEquals(200, response.code(), "retried after the 503, without DNS's answer");
+      }
+      assertEquals(1, fixture.dns.heldCount(), "the refresh the 503 asked for is still held");
+      assertEquals(3, fixture.blue.requestCount(), "the warm-up, the 503 and the retry");
+    } finally {
+      fixture.dns.release();
+    }
+  }
+
   @Test
   void aClosedResolverFailsTheCallWithAnUnknownHostException() throws Exception {
     fixture = new CutoverFixture(false);
