@@ -10,6 +10,7 @@ import dev.cutover.CutoverResolver;
 import dev.cutover.internal.CachingResolver;
 import dev.cutover.okhttp.UserConfigurationTest.RecordingListener;
 import dev.cutover.testkit.Poll;
+import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -20,11 +21,14 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import okhttp3.Dns;
+import okhttp3.EventListener;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What wrapping costs and leaves behind: no thread per wrap, nothing registered on the resolver
@@ -85,6 +89,75 @@ class WrapLifecycleTest {
     try (Response response = kept.newCall(fixture.get("/")).execute()) {
       assertEquals("green", body(response));
     }
+  }
+
+  /**
+   * Clients dropped after their calls, their connections still idle in the pool they share with
+   * the user's client, which is in use: nothing a pooled connection holds may keep a dropped
+   * client's tracker reachable (each dropped client made its own connection, its Dns being its
+   * own, so the pool holds 100 of them when the clients are dropped).
+   */
+  @ParameterizedTest(name = "http2={0}")
+  @ValueSource(booleans = {false, true})
+  void droppedClientsWhoseConnectionsStayPooledLeaveNothingRegistered(boolean http2)
+      throws Exception {
+    fixture = new CutoverFixture(http2);
+    OkHttpClient existing = fixture.plainClient(100).build();
+    for (int i = 0; i < 100; i++) {
+      OkHttpClient dropped = CutoverOkHttp.wrap(existing, fixture.resolver);
+      try (Response response = dropped.newCall(fixture.get("/")).execute()) {
+        assertEquals("blue", body(response));
+      }
+    }
+    assertEquals(100, existing.connectionPool().idleConnectionCount(),
+        "the dropped clients' connections, pooled");
+
+    Poll.until(Duration.ofSeconds(60), "the dropped clients' registrations released", () -> {
+      System.gc();
+      return listenerCount(fixture.resolver) == 0;
+    });
+    assertEquals(100, existing.connectionPool().idleConnectionCount(),
+        "released while their connections were still pooled");
+  }
+
+  /**
+   * The converse: the wrapped client dropped and collected while a client derived from it (with
+   * its event listener replaced) goes on using the same pooled connection. The derived client
+   * holds Cutover's interceptors, and through them the tracker: its connection is still drained.
+   */
+  @Test
+  void aDerivedClientKeepsDrainingAfterTheWrappedClientIsCollected() throws Exception {
+    fixture = new CutoverFixture(false);
+    OkHttpClient wrapped = CutoverOkHttp.builder(fixture.plainClient(1).build())
+        .resolver(fixture.resolver).drainMode(DrainMode.PUBLIC_API).build();
+    try (Response response = wrapped.newCall(fixture.get("/")).execute()) {
+      assertEquals("blue", body(response));
+    }
+    OkHttpClient derived = wrapped.newBuilder().eventListener(EventListener.NONE).build();
+    try (Response response = derived.newCall(fixture.get("/")).execute()) {
+      assertEquals("blue", body(response));
+    }
+    WeakReference<OkHttpClient> collected = new WeakReference<>(wrapped);
+    wrapped = null;
+    Poll.until(Duration.ofSeconds(60), "the wrapped client collected", () -> {
+      System.gc();
+      return collected.get() == null;
+    });
+    assertEquals(1, listenerCount(fixture.resolver), "the tracker, still registered");
+    assertEquals(1, fixture.blue.connectionCount());
+
+    fixture.flipToGreen();
+    // Uncounted since the derived client used it, so not closed on a count: it takes one more
+    // request, which retires it (PUBLIC_API); then green. Without the tracker: blue for ever.
+    try (Response response = derived.newCall(fixture.get("/")).execute()) {
+      assertEquals("blue", body(response));
+    }
+    for (int i = 0; i < 3; i++) {
+      try (Response response = derived.newCall(fixture.get("/")).execute()) {
+        assertEquals("green", body(response));
+      }
+    }
+    assertEquals(1, fixture.blue.connectionCount());
   }
 
   @Test
