@@ -86,6 +86,35 @@ class CutoverMetricsTest {
         .tag("result", "success").timer().count(), "no client uses the metrics any more");
   }
 
+  /**
+   * The same, with real traffic and a real flip: every meter below comes from what the client
+   * and its resolver did, none from calling the metrics by hand.
+   */
+  @Test
+  void oneRegistrationWithTheClientCountsARealFlipInDnsAndClientMeters() throws Exception {
+    SimpleMeterRegistry flipRegistry = new SimpleMeterRegistry();
+    CutoverMetrics flipMetrics = new CutoverMetrics();
+    flipMetrics.bindTo(flipRegistry);
+    try (CutoverFixture fixture = new CutoverFixture(false)) {
+      OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(1).build())
+          .resolver(fixture.resolver).listener(flipMetrics).build();
+      try (okhttp3.Response response = client.newCall(fixture.get("/")).execute()) {
+        assertEquals("blue", CutoverFixture.body(response));
+      }
+      fixture.flipToGreen();
+      try (okhttp3.Response response = client.newCall(fixture.get("/")).execute()) {
+        assertEquals("green", CutoverFixture.body(response));
+      }
+      String host = CutoverFixture.HOST;
+      assertEquals(2, flipRegistry.get("cutover.dns.queries").tag("target.host", host)
+          .tag("result", "success").timer().count(), "the lookup and the flip's refresh");
+      assertEquals(1.0, flipRegistry.get("cutover.dns.address.changes")
+          .tag("target.host", host).counter().count(), "DNS meters");
+      assertEquals(1.0, flipRegistry.get("cutover.connections.retired").tag("target.host", host)
+          .tag("reason", "address_removed").counter().count(), "client meters");
+    }
+  }
+
   @Test
   void anIdleHostsDnsAndClientMetersAreRemovedWithIt() throws Exception {
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
