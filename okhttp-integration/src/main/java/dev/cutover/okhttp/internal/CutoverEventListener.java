@@ -50,7 +50,7 @@ final class CutoverEventListener extends EventListener {
   @Override
   public void connectionReleased(Call call, Connection connection) {
     delegate.connectionReleased(call, connection);
-    tracker.released(connection);
+    tracker.released(call, connection);
   }
 
   @Override
@@ -66,13 +66,13 @@ final class CutoverEventListener extends EventListener {
   @Override
   public void callEnd(Call call) {
     delegate.callEnd(call);
-    tracker.forget(call);
+    tracker.callEnded(call);
   }
 
   @Override
   public void callFailed(Call call, IOException ioe) {
     delegate.callFailed(call, ioe);
-    tracker.forget(call);
+    tracker.callEnded(call);
   }
 
   @Override
