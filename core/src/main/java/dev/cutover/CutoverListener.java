@@ -11,8 +11,8 @@ import java.time.Duration;
  * CutoverResolver#addListener}) to also receive the {@link ResolverListener} events.
  *
  * <p>Every method has an empty default. Methods are called on the threads where things happen
- * (a call's thread, the resolver's thread): implementations must be thread-safe and quick, and
- * must not block. Exceptions they throw are logged and otherwise ignored.
+ * (a call's thread, a resolver's listener thread): implementations must be thread-safe and
+ * quick, and must not block. Exceptions they throw are logged and otherwise ignored.
  */
 public interface CutoverListener extends ResolverListener {
 

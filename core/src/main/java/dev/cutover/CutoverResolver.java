@@ -34,7 +34,22 @@ import org.xbill.DNS.ResolverConfig;
  *       servers), the last good answer keeps being served for up to {@link Builder#maxStale
  *       maxStale} past its TTL, with retries backing off from {@code minTtl} to {@code maxTtl};
  *       listeners hear of it through {@link ResolverListener#staleAnswerServed}. After that,
- *       lookups fail with an {@link UnknownHostException} that says why.
+ *       lookups fail with an {@link UnknownHostException} that says why. A name with nothing to
+ *       serve (its first lookups failed) is asked again by a lookup after {@code minTtl}, however
+ *       long the back-off has grown, so it answers within {@code minTtl} of DNS coming back.
+ *   <li><b>One family down.</b> A and AAAA are asked together and each is used on its own: when
+ *       one answers and the other fails (SERVFAIL, or no answer within a fifth of the time the
+ *       first took plus 50 ms, as when a middlebox drops AAAA queries), the answer is used, the
+ *       failed family keeps the addresses it last had (for up to {@code maxStale}), and no
+ *       address change is reported for it; listeners hear of it through {@link
+ *       ResolverListener#addressFamilyFailed}.
+ *   <li><b>Bounded.</b> A name keeps at most {@link Builder#maxAddresses maxAddresses}
+ *       addresses (64), whatever an answer holds; at most {@link Builder#maxQueriesInFlight
+ *       maxQueriesInFlight} queries (256) are out at once.
+ *   <li><b>Search list.</b> As resolv.conf says: a name with at least {@link Builder#ndots
+ *       ndots} dots is tried as it is first, others under the search domains first. The name
+ *       that answered is remembered and asked alone on refresh; the list is walked again only if
+ *       it stops existing.
  *   <li><b>The name is gone.</b> NXDOMAIN and an empty answer (NODATA) are answers, not failures:
  *       lookups fail at once with an {@link UnknownHostException} naming the host and the outcome,
  *       cached for {@link Builder#negativeTtl negativeTtl}. They are not reported as an address
@@ -58,7 +73,7 @@ import org.xbill.DNS.ResolverConfig;
  *       Every change of these <em>members</em> is reported to the {@link ResolverListener}s as an
  *       {@link AddressChange}.
  *   <li><b>Without DNS.</b> IP literals and {@code localhost} are answered without any query; the
- *       hosts file is read before DNS (one address per family, as dnsjava's parser reads it).
+ *       {@link Builder#hostsFile hosts file} is read before DNS, and read again when it changes.
  *   <li><b>Order.</b> See {@link ResolvedAddressTypes}: the preferred family first, and within it
  *       the members rotated at random on each lookup, each coming first as often as DNS names
  *       it, so new connections spread over all of them (evenly for a stable answer, by weight
@@ -75,8 +90,10 @@ import org.xbill.DNS.ResolverConfig;
  * }</pre>
  *
  * <p>Thread-safety: instances are thread-safe; one resolver is meant to be shared by every
- * client in a process. It owns one daemon thread, named {@code cutover-resolver-N}, which
- * {@link #close()} stops.
+ * client in a process. It owns one daemon thread, named {@code cutover-resolver-N}, that sends
+ * queries, applies their answers and reads the hosts file, and up to 8 daemon threads for
+ * listeners, named {@code cutover-listeners-N}, started when events need them and ended after a
+ * second idle (see {@link ResolverListener}); {@link #close()} stops them all.
  */
 public final class CutoverResolver implements AutoCloseable {
   private final CachingResolver impl;
@@ -220,6 +237,9 @@ public final class CutoverResolver implements AutoCloseable {
    * independent resolver.
    */
   public static final class Builder {
+    /** Longer would overflow the wait for a resolution through a long search list. */
+    private static final Duration MAX_QUERY_TIMEOUT = Duration.ofDays(1);
+
     private List<InetSocketAddress> nameServers;
     private Duration queryTimeout = Duration.ofSeconds(3);
     private Duration minTtl = Duration.ofSeconds(1);
@@ -228,6 +248,8 @@ public final class CutoverResolver implements AutoCloseable {
     private Duration maxStale = Duration.ofMinutes(5);
     private Duration idleTimeout = Duration.ofMinutes(10);
     private int maxHosts = 10_000;
+    private int maxAddresses = 64;
+    private int maxQueriesInFlight = 256;
     private List<Name> searchDomains;
     private int ndots = -1;
     private ResolvedAddressTypes resolvedAddressTypes = ResolvedAddressTypes.IPV4_PREFERRED;
@@ -255,12 +277,12 @@ public final class CutoverResolver implements AutoCloseable {
      * query goes to the first server at once and to the next ones after an equal share of this
      * time (or at once when a server fails), and the first usable answer wins. Default 3 s.
      *
-     * @param timeout a positive duration
+     * @param timeout a positive duration, at most 1 day
      * @return this builder
-     * @throws IllegalArgumentException if timeout is null, zero or negative
+     * @throws IllegalArgumentException if timeout is null, zero, negative or longer than 1 day
      */
     public Builder queryTimeout(Duration timeout) {
-      this.queryTimeout = Checks.positive("queryTimeout", timeout);
+      this.queryTimeout = Checks.positive("queryTimeout", timeout, MAX_QUERY_TIMEOUT);
       return this;
     }
 
@@ -268,9 +290,9 @@ public final class CutoverResolver implements AutoCloseable {
      * Sets the shortest time an answer is kept, whatever its TTL says, and the shortest interval
      * between two forced {@link #refresh} queries for a host. Default 1 s.
      *
-     * @param minTtl a positive duration, at most {@link #maxTtl}
+     * @param minTtl a positive duration, at most {@link #maxTtl} (and 3650 days)
      * @return this builder
-     * @throws IllegalArgumentException if minTtl is null, zero or negative
+     * @throws IllegalArgumentException if minTtl is null, zero, negative or over 3650 days
      */
     public Builder minTtl(Duration minTtl) {
       this.minTtl = Checks.positive("minTtl", minTtl);
@@ -281,9 +303,9 @@ public final class CutoverResolver implements AutoCloseable {
      * Sets the longest time an answer is kept, whatever its TTL says: the bound on how long a DNS
      * change can go unseen. Default 30 s.
      *
-     * @param maxTtl a positive duration, at least {@link #minTtl}
+     * @param maxTtl a positive duration, at least {@link #minTtl}, at most 3650 days
      * @return this builder
-     * @throws IllegalArgumentException if maxTtl is null, zero or negative
+     * @throws IllegalArgumentException if maxTtl is null, zero, negative or over 3650 days
      */
     public Builder maxTtl(Duration maxTtl) {
       this.maxTtl = Checks.positive("maxTtl", maxTtl);
@@ -294,9 +316,9 @@ public final class CutoverResolver implements AutoCloseable {
      * Sets how long an NXDOMAIN or empty answer is kept before DNS is asked again. Default 1 s.
      * Zero means negative answers are not cached.
      *
-     * @param negativeTtl zero or a positive duration
+     * @param negativeTtl zero or a positive duration, at most 3650 days
      * @return this builder
-     * @throws IllegalArgumentException if negativeTtl is null or negative
+     * @throws IllegalArgumentException if negativeTtl is null, negative or over 3650 days
      */
     public Builder negativeTtl(Duration negativeTtl) {
       this.negativeTtl = Checks.nonNegative("negativeTtl", negativeTtl);
@@ -307,9 +329,9 @@ public final class CutoverResolver implements AutoCloseable {
      * Sets how long past its TTL the last good answer may be served while DNS cannot be reached.
      * Default 5 minutes. Zero disables serving stale answers.
      *
-     * @param maxStale zero or a positive duration
+     * @param maxStale zero or a positive duration, at most 3650 days
      * @return this builder
-     * @throws IllegalArgumentException if maxStale is null or negative
+     * @throws IllegalArgumentException if maxStale is null, negative or over 3650 days
      */
     public Builder maxStale(Duration maxStale) {
       this.maxStale = Checks.nonNegative("maxStale", maxStale);
@@ -320,9 +342,9 @@ public final class CutoverResolver implements AutoCloseable {
      * Sets how long a name may go without a lookup before it stops being refreshed and is
      * forgotten. Default 10 minutes.
      *
-     * @param idleTimeout a positive duration
+     * @param idleTimeout a positive duration, at most 3650 days
      * @return this builder
-     * @throws IllegalArgumentException if idleTimeout is null, zero or negative
+     * @throws IllegalArgumentException if idleTimeout is null, zero, negative or over 3650 days
      */
     public Builder idleTimeout(Duration idleTimeout) {
       this.idleTimeout = Checks.positive("idleTimeout", idleTimeout);
@@ -341,6 +363,40 @@ public final class CutoverResolver implements AutoCloseable {
       this.maxHosts = Checks.atLeast("maxHosts", maxHosts, 1);
       return this;
   }
+
+    /**
+     * Sets how many addresses a name keeps at most. An answer with more (a huge record set from a
+     * misconfigured or hostile server, a name taken from untrusted input) is read no further:
+     * the preferred family's first addresses are kept, in the order DNS gave them, and the rest
+     * dropped before anything is copied, so that one name costs a bounded amount of memory.
+     * This is also how many distinct addresses a name's members are learned over (see the class
+     * documentation). Default 64, which is also the most.
+     *
+     * @param maxAddresses 1 to 64
+     * @return this builder
+     * @throws IllegalArgumentException if maxAddresses is out of range
+     */
+    public Builder maxAddresses(int maxAddresses) {
+      this.maxAddresses = Checks.inRange("maxAddresses", maxAddresses, 1, 64);
+      return this;
+    }
+
+    /**
+     * Sets how many DNS queries may be out at once, across every host: each query sent over UDP
+     * holds a socket of its own until its answer or its time-out, so this bounds the sockets and
+     * the load a burst of first lookups, many hosts refreshing together or a long search list
+     * can cause. Queries beyond it wait, in order, for one to end, within their own time-out.
+     * Default 256.
+     *
+     * @param maxQueriesInFlight 1 to 65,535
+     * @return this builder
+     * @throws IllegalArgumentException if maxQueriesInFlight is out of range
+     */
+    public Builder maxQueriesInFlight(int maxQueriesInFlight) {
+      this.maxQueriesInFlight =
+          Checks.inRange("maxQueriesInFlight", maxQueriesInFlight, 1, 65_535);
+      return this;
+    }
 
     /**
      * Sets the search domains appended to names with fewer than {@link #ndots} dots. Default:
@@ -383,9 +439,13 @@ public final class CutoverResolver implements AutoCloseable {
     }
 
     /**
-     * Sets the hosts file read before DNS; its answers are kept for {@link #minTtl} and re-read
-     * when the file changes. Default: the system's ({@code /etc/hosts}, or the Windows
-     * equivalent). {@code null} or a missing file means no hosts file.
+     * Sets the hosts file read before DNS. A name it lists gets every address it gives the name
+     * (in the file's order, the preferred family first), kept for {@link #minTtl}; the file is
+     * read again when its modification time or size changes (checked at most twice a second),
+     * and a change is reported like a DNS one. It is read on the resolver's thread, never on a
+     * caller's. Lines that are not an IP address followed by names are skipped, with one warning
+     * per reading. Default: the system's ({@code /etc/hosts}, or the Windows equivalent). {@code
+     * null} or a missing file means no hosts file.
      *
      * @param hostsFile the file, or null
      * @return this builder
@@ -421,9 +481,9 @@ public final class CutoverResolver implements AutoCloseable {
             + maxTtl + "); expected minTtl <= maxTtl");
       }
       DnsSettings dns = new DnsSettings(nameServers, queryTimeout, searchDomains, ndots,
-          resolvedAddressTypes, hostsFile);
+          resolvedAddressTypes, hostsFile, maxQueriesInFlight);
       CacheSettings cache = new CacheSettings(minTtl, maxTtl, negativeTtl, maxStale, idleTimeout,
-          maxHosts);
+          maxHosts, maxAddresses);
       return new CutoverResolver(new ResolverSettings(dns, cache, ticker));
     }
   }

@@ -40,6 +40,8 @@ public final class JvmDnsCache {
   public static final String NEGATIVE_TTL_PROPERTY = "networkaddress.cache.negative.ttl";
 
   private static final String POLICY_CLASS = "sun.net.InetAddressCachePolicy";
+  /** The JDK reads both properties as an {@code int}; a larger number is ignored. */
+  private static final Duration MAX_TTL = Duration.ofSeconds(Integer.MAX_VALUE);
 
   private JvmDnsCache() {}
 
@@ -62,10 +64,13 @@ public final class JvmDnsCache {
   /**
    * Sets both TTLs, and says whether they can still take effect.
    *
-   * @param ttl how long the JVM caches an answer; zero disables caching; rounded up to seconds
-   * @param negativeTtl how long it caches a failed lookup; zero disables caching
+   * @param ttl how long the JVM caches an answer; zero disables caching; rounded up to seconds,
+   *     at most {@link Integer#MAX_VALUE} seconds (the JDK reads an {@code int})
+   * @param negativeTtl how long it caches a failed lookup; zero disables caching; at most {@link
+   *     Integer#MAX_VALUE} seconds
    * @return whether the values will be used
-   * @throws IllegalArgumentException if a duration is null or negative
+   * @throws IllegalArgumentException if a duration is null, negative or above {@link
+   *     Integer#MAX_VALUE} seconds
    */
   public static Status setTtl(Duration ttl, Duration negativeTtl) {
     String seconds = seconds("ttl", ttl);
@@ -100,11 +105,13 @@ public final class JvmDnsCache {
    * stays in force for everything else).
    *
    * @param file where to write; parent directories are created
-   * @param ttl the positive TTL; zero disables caching
-   * @param negativeTtl the negative TTL; zero disables caching
+   * @param ttl the positive TTL; zero disables caching; at most {@link Integer#MAX_VALUE} seconds
+   * @param negativeTtl the negative TTL; zero disables caching; at most {@link
+   *     Integer#MAX_VALUE} seconds
    * @return the JVM option to pass, {@code -Djava.security.properties=<absolute path>}
    * @throws IOException if the file cannot be written
-   * @throws IllegalArgumentException if a duration is null or negative
+   * @throws IllegalArgumentException if a duration is null, negative or above {@link
+   *     Integer#MAX_VALUE} seconds
    */
   public static String writeSecurityProperties(Path file, Duration ttl, Duration negativeTtl)
       throws IOException {
@@ -142,9 +149,11 @@ public final class JvmDnsCache {
       } catch (NumberFormatException e) {
         value = -1;
       }
-      if (value < 0 || !(key.equals("ttl") || key.equals("negativettl"))) {
+      if (value < 0 || value > Integer.MAX_VALUE
+          || !(key.equals("ttl") || key.equals("negativettl"))) {
         throw new IllegalArgumentException("Cutover agent: expected ttl=SECONDS and/or"
-            + " negativeTtl=SECONDS (whole seconds, 0 or more), got '" + argument + "'");
+            + " negativeTtl=SECONDS (whole seconds, 0 to " + Integer.MAX_VALUE + "), got '"
+            + argument + "'");
       }
       Security.setProperty(key.equals("ttl") ? TTL_PROPERTY : NEGATIVE_TTL_PROPERTY,
           Long.toString(value));
@@ -155,6 +164,10 @@ public final class JvmDnsCache {
     if (value == null || value.isNegative()) {
       throw new IllegalArgumentException(
           name + ": expected zero or a positive duration, got " + value);
+    }
+    if (value.compareTo(MAX_TTL) > 0) {
+      throw new IllegalArgumentException(name + ": expected at most " + Integer.MAX_VALUE
+          + " seconds (the JDK ignores a larger value and keeps its default), got " + value);
     }
     long seconds = value.getSeconds() + (value.getNano() > 0 ? 1 : 0);
     return Long.toString(seconds);

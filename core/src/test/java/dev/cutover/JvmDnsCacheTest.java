@@ -1,5 +1,7 @@
 package dev.cutover;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,6 +79,25 @@ class JvmDnsCacheTest {
         () -> JvmDnsCache.premain("ttl=five", null));
     assertTrue(agent.getMessage().contains("ttl=five"), agent.getMessage());
     assertThrows(IllegalArgumentException.class, () -> JvmDnsCache.premain("color=3", null));
+  }
+
+  @Test
+  void valuesTheJdkWouldIgnoreAreRejectedNotWritten() {
+    // The JDK parses both properties as an int and silently keeps its default for more.
+    Duration tooLong = Duration.ofSeconds(Integer.MAX_VALUE + 1L);
+    IllegalArgumentException ttl = assertThrows(IllegalArgumentException.class,
+        () -> JvmDnsCache.setTtl(tooLong, Duration.ZERO));
+    assertEquals("ttl: expected at most 2147483647 seconds (the JDK ignores a larger value and"
+        + " keeps its default), got PT596523H14M8S", ttl.getMessage());
+    IllegalArgumentException negativeTtl = assertThrows(IllegalArgumentException.class,
+        () -> JvmDnsCache.writeSecurityProperties(dir.resolve("x.security"), Duration.ZERO,
+            Duration.ofSeconds(Integer.MAX_VALUE).plusNanos(1)));
+    assertTrue(negativeTtl.getMessage().startsWith("negativeTtl: expected at most 2147483647"),
+        negativeTtl.getMessage());
+    assertFalse(Files.exists(dir.resolve("x.security")), "nothing is written");
+    IllegalArgumentException agent = assertThrows(IllegalArgumentException.class,
+        () -> JvmDnsCache.premain("ttl=2147483648", null));
+    assertTrue(agent.getMessage().contains("0 to 2147483647"), agent.getMessage());
   }
 
   private String runProbe(String mode, String... jvmOptions) throws Exception {

@@ -10,6 +10,7 @@ final class RecordingListener implements ResolverListener {
   final List<AddressChange> changes = new CopyOnWriteArrayList<>();
   final List<String> queries = new CopyOnWriteArrayList<>();
   final List<String> staleServed = new CopyOnWriteArrayList<>();
+  final List<String> familyFailures = new CopyOnWriteArrayList<>();
 
   @Override
   public void addressesChanged(AddressChange change) {
@@ -19,6 +20,11 @@ final class RecordingListener implements ResolverListener {
   @Override
   public void queryCompleted(String host, QueryOutcome outcome, Duration elapsed) {
     queries.add(host + " " + outcome);
+  }
+
+  @Override
+  public void addressFamilyFailed(String host, String recordType, Throwable cause) {
+    familyFailures.add(host + " " + recordType + " " + cause.getMessage());
   }
 
   @Override

@@ -158,18 +158,21 @@ class ResolverEmbeddedDnsTest {
   @Test
   void thousandConcurrentLookupsOfAnExpiredNameSendOneQuery() throws Exception {
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
-    start(builder());
+    // A time-out far beyond the test, so that no hedged second send is due while DNS is held.
+    start(builder().queryTimeout(Duration.ofMinutes(2)));
     resolver.lookup(HOST);
     assertEquals(1, dns.queryCount(HOST, "A"));
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.3");
-    dns.delay(Duration.ofMillis(300)); // keeps the refresh in flight while everyone arrives
+    dns.hold(); // the refresh stays in flight until every lookup has been answered
     ticker.advance(Duration.ofSeconds(6)); // past the TTL, well inside maxStale
 
-    List<List<InetAddress>> results = lookUpConcurrently(1000);
+    List<List<InetAddress>> results = lookUpConcurrently(1000, () -> { });
     assertEquals(1000, results.size());
     for (List<InetAddress> result : results) {
       assertEquals(List.of("127.0.0.2"), literals(result), "the old answer, without waiting");
     }
+    assertEquals(1, dns.heldCount(), "exactly one refresh in flight");
+    dns.release();
     await(Duration.ofSeconds(5), "the refresh",
         () -> literals(resolver.cachedAddresses(HOST)).equals(List.of("127.0.0.3")));
     assertEquals(2, dns.queryCount(HOST, "A"), "one initial query plus exactly one refresh");
@@ -178,27 +181,42 @@ class ResolverEmbeddedDnsTest {
   @Test
   void thousandConcurrentFirstLookupsSendOneQuery() throws Exception {
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
-    dns.delay(Duration.ofMillis(300));
-    start(builder());
-    List<List<InetAddress>> results = lookUpConcurrently(1000);
+    dns.hold();
+    start(builder().queryTimeout(Duration.ofMinutes(2)));
+    // Released once every pool thread is inside a lookup and the one query has arrived: all
+    // 100 wait on it together; the other 900 lookups come after and find the answer cached.
+    List<List<InetAddress>> results = lookUpConcurrently(1000, () -> {
+      await(Duration.ofSeconds(30), "the first query", () -> dns.heldCount() == 1);
+      dns.release();
+    });
     for (List<InetAddress> result : results) {
       assertEquals(List.of("127.0.0.2"), literals(result));
     }
     assertEquals(1, dns.queryCount(HOST, "A"));
   }
 
-  private List<List<InetAddress>> lookUpConcurrently(int lookups) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(100);
+  /**
+   * Looks HOST up {@code lookups} times from 100 threads, all starting together, and runs {@code
+   * whileAllWait} once every thread has started its first lookup.
+   */
+  private List<List<InetAddress>> lookUpConcurrently(int lookups, Runnable whileAllWait)
+      throws Exception {
+    int threads = 100;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       CountDownLatch go = new CountDownLatch(1);
+      CountDownLatch started = new CountDownLatch(threads);
       List<Future<List<InetAddress>>> futures = new ArrayList<>();
       for (int i = 0; i < lookups; i++) {
         futures.add(pool.submit(() -> {
           go.await();
+          started.countDown(); // once per thread is enough: later counts change nothing
           return resolver.lookup(HOST);
         }));
       }
       go.countDown();
+      started.await();
+      whileAllWait.run();
       List<List<InetAddress>> results = new ArrayList<>();
       for (Future<List<InetAddress>> future : futures) {
         results.add(future.get());
@@ -270,6 +288,39 @@ class ResolverEmbeddedDnsTest {
     resolver.lookup(HOST);
     await(Duration.ofSeconds(5), "recovery", () -> listener.changes.size() == 1);
     assertEquals(List.of("127.0.0.3"), literals(resolver.lookup(HOST)));
+  }
+
+  @Test
+  void aNameWhoseFirstLookupsFailedAnswersWithinMinTtlOfDnsComingBack() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
+    dns.behavior(Behavior.SERVFAIL);
+    start(builder()); // minTtl 1 s, maxTtl 30 s
+    for (int i = 1; i <= 6; i++) {
+      assertThrows(UnknownHostException.class, () -> resolver.lookup(HOST));
+      // One server asked twice per resolution: SERVFAIL hands over to the second send at once.
+      assertEquals(2 * i, dns.queryCount(HOST, "A"), "resolution " + i);
+      ticker.advance(Duration.ofMillis(1_000));
+    }
+    // Six failures in a row: the background back-off is at maxTtl now (24 to 36 s), and the
+    // ticker stands 1 s (minTtl) after the last failure.
+    dns.behavior(Behavior.ANSWER);
+    assertEquals(List.of("127.0.0.2"), literals(resolver.lookup(HOST)),
+        "answered minTtl after the last failure, not after the back-off");
+    assertEquals(13, dns.queryCount(HOST, "A"));
+    assertEquals(6, listener.queries.stream().filter(q -> q.endsWith("FAILURE")).count());
+  }
+
+  @Test
+  void aFailedFirstLookupIsNotRetriedWithinMinTtl() throws Exception {
+    dns.behavior(Behavior.SERVFAIL);
+    start(builder());
+    UnknownHostException first =
+        assertThrows(UnknownHostException.class, () -> resolver.lookup(HOST));
+    ticker.advance(Duration.ofMillis(999));
+    UnknownHostException again =
+        assertThrows(UnknownHostException.class, () -> resolver.lookup(HOST));
+    assertEquals(first.getMessage(), again.getMessage(), "the same failure, from the cache");
+    assertEquals(2, dns.queryCount(HOST, "A"), "no new query within minTtl");
   }
 
   @Test

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cutover.internal.Checks;
 import dev.cutover.testkit.EmbeddedDnsServer;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -46,7 +48,8 @@ class ResolverInputTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"", "  ", ".", "a..b", ".leading.dot", "has space.example",
-      "under\u00e9score.example", "999.1.1.1", "1.2.3", "bad:ipv6::literal:x",
+      "under\u00e9score.example", "999.1.1.1", "1.2.3", "bad:ipv6::literal:x", "g:%1",
+      "[g:%1]", "fe80::1%", "fe80::1%no-such-interface-here", "fe80::1%99999999999",
       "a-label-that-is-much-longer-than-sixty-three-characters-which-dns-forbids.example"})
   void malformedHostNamesAreRejectedWithTheValueInTheMessage(String host) {
     UnknownHostException e =
@@ -68,6 +71,9 @@ class ResolverInputTest {
     assertEquals(List.of(InetAddress.getByName("10.1.2.3")), resolver.lookup("10.1.2.3"));
     assertEquals(List.of(InetAddress.getByName("::1")), resolver.lookup("::1"));
     assertEquals(List.of(InetAddress.getByName("2001:db8::7")), resolver.lookup("[2001:db8::7]"));
+    Inet6Address scoped = (Inet6Address) resolver.lookup("fe80::1%3").get(0);
+    assertEquals(3, scoped.getScopeId());
+    assertEquals(InetAddress.getByName("fe80::1%3"), scoped);
     assertEquals(0, dns.queryCount());
   }
 
@@ -112,6 +118,32 @@ class ResolverInputTest {
   }
 
   @Test
+  void durationsThatWouldOverflowAreRejectedNamingTheSetter() {
+    CutoverResolver.Builder builder = CutoverResolver.builder();
+    Duration huge = Duration.ofSeconds(Long.MAX_VALUE);
+    assertMessage(() -> builder.queryTimeout(Duration.ofDays(2)), "queryTimeout",
+        "at most 1 day", "PT48H");
+    assertMessage(() -> builder.minTtl(huge), "minTtl", "at most 3650 days");
+    assertMessage(() -> builder.maxTtl(huge), "maxTtl", "at most 3650 days");
+    assertMessage(() -> builder.negativeTtl(huge), "negativeTtl", "at most 3650 days");
+    assertMessage(() -> builder.maxStale(huge), "maxStale", "at most 3650 days");
+    assertMessage(() -> builder.idleTimeout(huge), "idleTimeout", "at most 3650 days");
+  }
+
+  @Test
+  void theLongestDurationsAcceptedStillResolveAndServe() throws Exception {
+    dns.setAddresses("api.cutover.test", Duration.ofSeconds(30), "127.0.0.2");
+    // minTtl of ten years: well past the 2.4 h where the back-off's doubling used to wrap.
+    try (CutoverResolver longest = CutoverResolver.builder().nameServers(dns.address())
+        .hostsFile(null).queryTimeout(Duration.ofDays(1)).minTtl(Checks.MAX_DURATION)
+        .maxTtl(Checks.MAX_DURATION).negativeTtl(Checks.MAX_DURATION)
+        .maxStale(Checks.MAX_DURATION).idleTimeout(Checks.MAX_DURATION).build()) {
+      assertEquals(List.of(InetAddress.getByName("127.0.0.2")),
+          List.of(longest.lookup("api.cutover.test").get(0)));
+    }
+  }
+
+  @Test
   void minTtlAboveMaxTtlIsRejectedAtBuild() {
     CutoverResolver.Builder builder = CutoverResolver.builder().nameServers(dns.address())
         .minTtl(Duration.ofSeconds(60)).maxTtl(Duration.ofSeconds(30));
@@ -133,6 +165,9 @@ class ResolverInputTest {
     assertTrue(outOfRange.getMessage().contains("70000"), outOfRange.getMessage());
     assertMessage(() -> builder.maxHosts(0), "maxHosts", "0");
     assertMessage(() -> builder.ndots(16), "ndots", "16");
+    assertMessage(() -> builder.maxAddresses(65), "maxAddresses", "1 to 64", "65");
+    assertMessage(() -> builder.maxAddresses(0), "maxAddresses", "0");
+    assertMessage(() -> builder.maxQueriesInFlight(0), "maxQueriesInFlight", "1 to 65535");
     assertMessage(() -> builder.searchDomains("bad..domain"), "searchDomains", "bad..domain");
   }
 

@@ -3,8 +3,10 @@ package dev.cutover.internal;
 import dev.cutover.QueryOutcome;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
+import java.util.AbstractList;
 import java.util.List;
+import java.util.Objects;
+import java.util.RandomAccess;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -25,8 +27,9 @@ final class Answer {
   final List<InetAddress> addresses;
   final Set<InetAddress> addressSet;
   /**
-   * Pre-built rotations of {@link #addresses}, one per member of the preferred family, each
-   * starting with that member, so a lookup picks one without allocating.
+   * Rotations of {@link #addresses}, one per member of the preferred family, each starting with
+   * that member, so a lookup picks one without allocating. Each is a view over one shared array
+   * that reads it from an offset: n members cost n small views, not n copies of n addresses.
    */
   final List<List<InetAddress>> rotations;
   /**
@@ -55,9 +58,9 @@ final class Answer {
     this.kind = kind;
     this.membership = membership;
     Ordered ordered = Ordered.of(membership.members(), membership.presence());
-    this.addresses = ordered.addresses;
+    this.rotations = rotations(ordered.addresses, ordered.leading);
+    this.addresses = rotations.get(0);
     this.addressSet = Set.copyOf(addresses);
-    this.rotations = rotations(addresses, ordered.leading);
     this.cumulative = cumulative(ordered.presence, ordered.leading);
     this.refreshAt = refreshAt;
     this.expiresAt = expiresAt;
@@ -92,8 +95,12 @@ final class Answer {
         outcome, detail, null);
   }
 
-  static Answer failed(String detail, Throwable cause, long retryAt) {
-    return new Answer(Kind.FAILED, Membership.EMPTY, retryAt, retryAt, retryAt, null,
+  /**
+   * A failure with nothing to serve: retried in the background at {@code retryAt} (the
+   * back-off), and by a lookup from {@code lookupRetryAt} on.
+   */
+  static Answer failed(String detail, Throwable cause, long retryAt, long lookupRetryAt) {
+    return new Answer(Kind.FAILED, Membership.EMPTY, retryAt, lookupRetryAt, lookupRetryAt, null,
         QueryOutcome.FAILURE, detail, cause);
   }
 
@@ -130,20 +137,47 @@ final class Answer {
   }
 
   /** Rotates within the leading family only, so the preferred family always comes first. */
-  private static List<List<InetAddress>> rotations(List<InetAddress> addresses, int leading) {
-    if (addresses.size() < 2 || leading < 2) {
-      return List.of(addresses);
+  private static List<List<InetAddress>> rotations(InetAddress[] addresses, int leading) {
+    if (addresses.length < 2 || leading < 2) {
+      return List.of(List.of(addresses)); // nothing to rotate: the members as they are
     }
-    List<List<InetAddress>> result = new ArrayList<>(leading);
+    Rotation[] result = new Rotation[leading];
     for (int shift = 0; shift < leading; shift++) {
-      List<InetAddress> rotated = new ArrayList<>(addresses.size());
-      for (int i = 0; i < leading; i++) {
-        rotated.add(addresses.get((i + shift) % leading));
-      }
-      rotated.addAll(addresses.subList(leading, addresses.size()));
-      result.add(List.copyOf(rotated));
+      result[shift] = new Rotation(addresses, leading, shift);
     }
-    return List.copyOf(result);
+    return List.of(result);
+  }
+
+  /**
+   * The members read from an offset within the leading family, the rest as they are. Immutable
+   * (the array is never written after construction and never leaves this class).
+   */
+  static final class Rotation extends AbstractList<InetAddress> implements RandomAccess {
+    /** Shared by every rotation of one answer. */
+    final InetAddress[] items;
+    private final int leading;
+    private final int shift;
+
+    Rotation(InetAddress[] items, int leading, int shift) {
+      this.items = items;
+      this.leading = leading;
+      this.shift = shift;
+    }
+
+    @Override
+    public InetAddress get(int index) {
+      Objects.checkIndex(index, items.length);
+      if (index >= leading) {
+        return items[index];
+      }
+      int rotated = index + shift;
+      return items[rotated < leading ? rotated : rotated - leading];
+    }
+
+    @Override
+    public int size() {
+      return items.length;
+    }
   }
 
   private static double[] cumulative(double[] presence, int leading) {
@@ -170,28 +204,29 @@ final class Answer {
    * The members with the preferred family (that of the latest answer's first address) first, in
    * their order, and each one's presence alongside.
    */
-  private record Ordered(List<InetAddress> addresses, double[] presence, int leading) {
+  private record Ordered(InetAddress[] addresses, double[] presence, int leading) {
     static Ordered of(List<InetAddress> members, double[] presence) {
       if (members.isEmpty()) {
-        return new Ordered(List.of(), presence, 0);
+        return new Ordered(new InetAddress[0], presence, 0);
       }
       Class<?> family = members.get(0).getClass();
-      List<InetAddress> ordered = new ArrayList<>(members.size());
+      InetAddress[] ordered = new InetAddress[members.size()];
       double[] weights = new double[members.size()];
+      int next = 0;
+      int leading = 0;
       for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < members.size(); i++) {
           InetAddress address = members.get(i);
           if ((address.getClass() == family) == (pass == 0)) {
-            weights[ordered.size()] = presence[i];
-            ordered.add(address);
+            weights[next] = presence[i];
+            ordered[next++] = address;
           }
         }
+        if (pass == 0) {
+          leading = next;
+        }
       }
-      int leading = 0;
-      while (leading < ordered.size() && ordered.get(leading).getClass() == family) {
-        leading++;
-      }
-      return new Ordered(List.copyOf(ordered), weights, leading);
+      return new Ordered(ordered, weights, leading);
     }
   }
 }

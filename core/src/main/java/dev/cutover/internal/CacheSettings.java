@@ -12,6 +12,8 @@ import java.time.Duration;
  * @param maxStale how long past its TTL a good answer is served while DNS fails
  * @param idleTimeout how long a name may go unused before it is forgotten
  * @param maxHosts how many names are tracked at most
+ * @param maxAddresses how many addresses a name keeps at most, 1 to {@link
+ *     Membership#MAX_ADDRESSES}: the cap on what is read from an answer and on its membership
  */
 public record CacheSettings(
     Duration minTtl,
@@ -19,4 +21,5 @@ public record CacheSettings(
     Duration negativeTtl,
     Duration maxStale,
     Duration idleTimeout,
-    int maxHosts) {}
+    int maxHosts,
+    int maxAddresses) {}

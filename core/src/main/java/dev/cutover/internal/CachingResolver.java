@@ -33,7 +33,8 @@ public final class CachingResolver implements AutoCloseable {
       return t;
     });
     thread.setRemoveOnCancelPolicy(true);
-    DnsClient client = new DnsClient(dns, thread, thread);
+    DnsClient client = new DnsClient(dns, settings.cache().maxAddresses(), settings.ticker(),
+        thread, thread);
     this.cache = new HostCache(client, settings.cache(), settings.ticker(), thread);
   }
 

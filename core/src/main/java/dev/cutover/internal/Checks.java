@@ -15,23 +15,57 @@ import org.xbill.DNS.TextParseException;
  * Stateless.
  */
 public final class Checks {
+  /**
+   * The longest duration any setting takes: ten years. Settings are kept in nanoseconds and
+   * added to clock readings; a duration near {@link Duration}'s own range would overflow into
+   * an exception or a negative wait, so it is refused instead, naming the setter.
+   */
+  public static final Duration MAX_DURATION = Duration.ofDays(3650);
+
   private Checks() {}
 
-  /** Returns value if it is a positive duration. */
+  /** Returns value if it is a positive duration, at most {@link #MAX_DURATION}. */
   public static Duration positive(String name, Duration value) {
+    return positive(name, value, MAX_DURATION);
+  }
+
+  /** Returns value if it is a positive duration, at most max. */
+  public static Duration positive(String name, Duration value, Duration max) {
     if (value == null || value.isZero() || value.isNegative()) {
       throw new IllegalArgumentException(name + ": expected a positive duration, got " + value);
     }
-    return value;
+    return atMost(name, value, max);
   }
 
-  /** Returns value if it is zero or a positive duration (zero usually meaning "off"). */
+  /**
+   * Returns value if it is zero or a positive duration (zero usually meaning "off"), at most
+   * {@link #MAX_DURATION}.
+   */
   public static Duration nonNegative(String name, Duration value) {
     if (value == null || value.isNegative()) {
       throw new IllegalArgumentException(
           name + ": expected zero or a positive duration, got " + value);
     }
+    return atMost(name, value, MAX_DURATION);
+  }
+
+  private static Duration atMost(String name, Duration value, Duration max) {
+    if (value.compareTo(max) > 0) {
+      throw new IllegalArgumentException(name + ": expected at most " + describe(max)
+          + ", got " + value);
+    }
     return value;
+  }
+
+  /** A bound as people say it: "1 day", "3650 days", "1 hour", else the ISO form. */
+  private static String describe(Duration bound) {
+    if (bound.equals(Duration.ofDays(bound.toDays()))) {
+      return bound.toDays() + (bound.toDays() == 1 ? " day" : " days");
+    }
+    if (bound.equals(Duration.ofHours(bound.toHours()))) {
+      return bound.toHours() + (bound.toHours() == 1 ? " hour" : " hours");
+    }
+    return bound.toString();
   }
 
   /** Returns value if it is in [min, max]. */

@@ -20,6 +20,7 @@ import org.xbill.DNS.ResolverConfig;
  * @param ndots dots a name needs to be tried as absolute first; -1 for the system's
  * @param addressTypes the families resolved, and their order
  * @param hostsFile the hosts file read before DNS; null for none
+ * @param maxQueriesInFlight how many queries may be out at once, across all hosts
  */
 public record DnsSettings(
     List<InetSocketAddress> nameServers,
@@ -27,7 +28,8 @@ public record DnsSettings(
     List<Name> searchPath,
     int ndots,
     ResolvedAddressTypes addressTypes,
-    Path hostsFile) {
+    Path hostsFile,
+    int maxQueriesInFlight) {
 
   /** The system's hosts file: {@code /etc/hosts}, or the Windows equivalent. */
   public static Path systemHostsFile() {
@@ -63,6 +65,6 @@ public record DnsSettings(
       search = List.of();
     }
     return new DnsSettings(List.copyOf(servers), queryTimeout, List.copyOf(search),
-        ndots >= 0 ? ndots : system.ndots(), addressTypes, hostsFile);
+        ndots >= 0 ? ndots : system.ndots(), addressTypes, hostsFile, maxQueriesInFlight);
   }
 }

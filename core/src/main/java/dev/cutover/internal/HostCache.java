@@ -1,10 +1,12 @@
 package dev.cutover.internal;
 
 import dev.cutover.AddressChange;
+import dev.cutover.QueryOutcome;
 import dev.cutover.ResolverListener;
 import dev.cutover.Ticker;
 import dev.cutover.internal.Transitions.Notice;
 import dev.cutover.internal.Transitions.Transition;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -16,14 +18,18 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
+import org.xbill.DNS.Type;
 
 /**
  * The resolver's cache: one entry per host, refreshed ahead of expiry on the resolver's thread,
@@ -33,7 +39,8 @@ import java.util.random.RandomGenerator;
  * field. Writes happen only when a query completes, and at most one query per host is in flight
  * at a time, which is what makes a thousand concurrent lookups of an expired name cost one query.
  * What a completed query changes is decided by {@link Transitions}; this class applies it, logs
- * and tells the listeners.
+ * and tells the listeners, on listener threads: one host's events in order, and the query's
+ * waiters woken after them.
  */
 final class HostCache implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.cutover.CutoverResolver");
@@ -41,6 +48,10 @@ final class HostCache implements AutoCloseable {
   private static final long TOUCH_GRANULARITY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   /** How often idle names are dropped and due refreshes started. */
   private static final long SWEEP_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** At most this many hosts' listeners run at once; a thread ends after a second idle. */
+  private static final int LISTENER_THREADS = 8;
+  private static final long LISTENER_THREAD_IDLE_SECONDS = 1;
+  private static final AtomicInteger LISTENER_IDS = new AtomicInteger();
   /** Back-off jitter, from the calling thread's own generator. */
   private static final RandomGenerator JITTER = () -> ThreadLocalRandom.current().nextLong();
 
@@ -54,6 +65,8 @@ final class HostCache implements AutoCloseable {
   private final long waitBudgetNanos;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final List<ResolverListener> listeners = new CopyOnWriteArrayList<>();
+  /** Where listeners are called: a few threads, so that one slow listener stalls one host. */
+  private final ThreadPoolExecutor listenerThreads;
   private volatile boolean closed;
 
   HostCache(DnsClient client, CacheSettings settings, Ticker ticker,
@@ -66,6 +79,13 @@ final class HostCache implements AutoCloseable {
     this.idleTimeoutNanos = settings.idleTimeout().toNanos();
     this.maxHosts = settings.maxHosts();
     this.waitBudgetNanos = client.worstCaseNanos() + TimeUnit.SECONDS.toNanos(1);
+    this.listenerThreads = new ThreadPoolExecutor(LISTENER_THREADS, LISTENER_THREADS,
+        LISTENER_THREAD_IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+          Thread t = new Thread(runnable, "cutover-listeners-" + LISTENER_IDS.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    listenerThreads.allowCoreThreadTimeOut(true);
     scheduler.scheduleWithFixedDelay(this::sweep, SWEEP_INTERVAL_NANOS, SWEEP_INTERVAL_NANOS,
         TimeUnit.NANOSECONDS);
   }
@@ -174,9 +194,15 @@ final class HostCache implements AutoCloseable {
       // signals cannot become a storm of queries, not to delay the first re-check after a
       // routine lookup.
       if (answer != null && now - entry.lastForcedRefresh < minTtlNanos) {
-        // No query, but a stage that completes on the resolver's thread, after any failure
-        // report made before it: whoever waits on it then reads members that include the report.
-        query = afterPendingReports(entry);
+        // The current answer, once whatever the resolver's thread has yet to apply (failure
+        // reports) is applied and told to listeners: the caller sees their effect.
+        CompletableFuture<Answer> current = new CompletableFuture<>();
+        try {
+          scheduler.execute(() -> deliver(entry, () -> current.complete(entry.state.answer())));
+        } catch (RejectedExecutionException closedNow) {
+          current.completeExceptionally(new IllegalStateException("the resolver is closed"));
+        }
+        query = current;
       } else {
         entry.lastForcedRefresh = now;
         query = startQuery(entry);
@@ -188,16 +214,6 @@ final class HostCache implements AutoCloseable {
       }
       throw new CompletionException(answer.toException(entry.host));
     });
-  }
-
-  private CompletableFuture<Answer> afterPendingReports(Entry entry) {
-    CompletableFuture<Answer> current = new CompletableFuture<>();
-    try {
-      scheduler.execute(() -> current.complete(entry.state.answer()));
-    } catch (RejectedExecutionException closedNow) {
-      current.complete(entry.state.answer());
-    }
-    return current;
   }
 
   /** Returns the current addresses of a host without querying, or null if none are known. */
@@ -230,9 +246,9 @@ final class HostCache implements AutoCloseable {
     }
     entry.state = transition.state();
     AddressChange change = transition.change();
-    if (change != null) {
+    if (change != null && entries.get(entry.host) == entry) {
       LOG.log(Level.INFO, "{0} (it failed, and DNS no longer names it)", change);
-      fire(listener -> listener.addressesChanged(change));
+      deliver(entry, () -> fire(listener -> listener.addressesChanged(change)));
     }
   }
 
@@ -244,7 +260,8 @@ final class HostCache implements AutoCloseable {
     if (entries.size() >= maxHosts) {
       evictLeastRecentlyUsed();
     }
-    return entries.computeIfAbsent(host, key -> new Entry(key, ticker.read()));
+    return entries.computeIfAbsent(host,
+        key -> new Entry(key, ticker.read(), transitions.initialState()));
   }
 
   /** Linear, but runs only when a new host arrives at a full cache. */
@@ -255,10 +272,10 @@ final class HostCache implements AutoCloseable {
         oldest = entry;
       }
     }
-    if (oldest != null) {
-      entries.remove(oldest.host, oldest);
+    if (oldest != null && entries.remove(oldest.host, oldest)) {
       LOG.log(Level.DEBUG, "{0}: no longer tracked, {1} host names is the limit",
           oldest.host, maxHosts);
+      forgotten(oldest);
     }
   }
 
@@ -272,7 +289,7 @@ final class HostCache implements AutoCloseable {
       if (entry.inFlight.compareAndSet(null, mine)) {
         long started = ticker.read();
         try {
-          client.resolve(entry.host).whenCompleteAsync(
+          client.resolve(entry.host, entry.candidate).whenCompleteAsync(
               (resolution, error) -> finish(entry, mine, started, resolution, error), scheduler);
         } catch (RejectedExecutionException closedNow) {
           entry.inFlight.set(null);
@@ -302,17 +319,116 @@ final class HostCache implements AutoCloseable {
     }
     log(entry.host, previous, result, transition.notice());
     entry.state = transition.state();
-    entry.inFlight.set(null);
+    if (result.outcome() != QueryOutcome.FAILURE) {
+      // Kept through a failure: the name is still there.
+      entry.candidate = (byte) result.candidate();
+    }
     Duration elapsed = Duration.ofNanos(now - started);
-    fire(listener -> listener.queryCompleted(entry.host, result.outcome(), elapsed));
+    String failedType = null;
+    if (result.outcome() == QueryOutcome.SUCCESS) {
+      failedType = familyOutcome(entry, result);
+    }
     AddressChange change = transition.change();
     if (change != null) {
       LOG.log(Level.INFO, "{0}", change);
-      fire(listener -> listener.addressesChanged(change));
     }
-    // Waiters wake only after the listeners ran, so whoever gets this answer can rely on the
-    // events for it having been delivered.
-    query.complete(transition.state().answer());
+    Answer answer = transition.state().answer();
+    String family = failedType;
+    // A host forgotten while its query was out has had its last event (hostForgotten).
+    boolean tracked = entries.get(entry.host) == entry;
+    // Off this thread, which every query of every host shares: a slow listener holds up its own
+    // host's events only. Waiters wake only after the listeners ran, so whoever gets this answer
+    // can rely on the events for it having been delivered.
+    deliver(entry, () -> {
+      if (!tracked) {
+        entry.inFlight.set(null);
+        query.complete(answer);
+        return;
+      }
+      if (family != null) {
+        Throwable cause = result.cause() != null ? result.cause()
+            : new IOException(result.detail());
+        fire(listener -> listener.addressFamilyFailed(entry.host, family, cause));
+      }
+      fire(listener -> listener.queryCompleted(entry.host, result.outcome(), elapsed));
+      if (change != null) {
+        fire(listener -> listener.addressesChanged(change));
+      }
+      // Only now may the host's next query start: its events come after these.
+      entry.inFlight.set(null);
+      query.complete(answer);
+    });
+  }
+
+  /**
+   * Runs a host's listener work in order, one task at a time, on the listener threads; at once
+   * on this thread when nobody listens and nothing of the host's is queued.
+   */
+  private void deliver(Entry entry, Runnable task) {
+    synchronized (entry) {
+      if (entry.events != null || !listeners.isEmpty()) {
+        boolean idle = entry.events == null;
+        if (idle) {
+          entry.events = new Events();
+        }
+        entry.events.add(task);
+        if (!idle) {
+          return; // the listener thread at work on this host takes it in turn
+        }
+        task = null;
+      }
+    }
+    if (task != null) {
+      task.run();
+      return;
+    }
+    try {
+      listenerThreads.execute(() -> drain(entry));
+    } catch (RejectedExecutionException closedNow) {
+      // Closed: close() fails whatever still waits.
+      synchronized (entry) {
+        entry.events = null;
+      }
+    }
+  }
+
+  private static void drain(Entry entry) {
+    while (true) {
+      Runnable task;
+      synchronized (entry) {
+        task = entry.events.poll();
+        if (task == null) {
+          entry.events = null;
+          return;
+        }
+      }
+      try {
+        task.run();
+      } catch (RuntimeException bug) {
+        LOG.log(Level.ERROR, "delivering an event of " + entry.host + " failed", bug);
+      }
+    }
+  }
+
+  /**
+   * Logs a family that failed while the other answered, and its recovery; returns the failed
+   * record type, or null.
+   */
+  private static String familyOutcome(Entry entry, Resolution result) {
+    if (result.failedType() == 0) {
+      if (entry.familyFailing) {
+        entry.familyFailing = false;
+        LOG.log(Level.INFO, "{0}: both address families answer again", entry.host);
+      }
+      return null;
+    }
+    String type = Type.string(result.failedType());
+    // Many networks fail AAAA queries on every refresh: said once, then at DEBUG.
+    LOG.log(entry.familyFailing ? Level.DEBUG : Level.WARNING, "{0}: the {1} query failed ({2});"
+        + " serving the other family''s addresses, and the {1} addresses it last had, if any",
+        entry.host, type, result.detail());
+    entry.familyFailing = true;
+    return type;
   }
 
   private void log(String host, HostState previous, Resolution result, Notice notice) {
@@ -375,9 +491,11 @@ final class HostCache implements AutoCloseable {
       long now = ticker.read();
       for (Entry entry : entries.values()) {
         if (now - entry.lastUsed > idleTimeoutNanos) {
-          entries.remove(entry.host, entry);
-          LOG.log(Level.DEBUG, "{0}: unused for {1} s, no longer refreshed", entry.host,
-              TimeUnit.NANOSECONDS.toSeconds(idleTimeoutNanos));
+          if (entries.remove(entry.host, entry)) {
+            LOG.log(Level.DEBUG, "{0}: unused for {1} s, no longer refreshed", entry.host,
+                TimeUnit.NANOSECONDS.toSeconds(idleTimeoutNanos));
+            forgotten(entry);
+          }
           continue;
         }
         Answer answer = entry.state.answer();
@@ -391,6 +509,11 @@ final class HostCache implements AutoCloseable {
     }
   }
 
+  /** Tells listeners, after the host's other events, that it is no longer tracked. */
+  private void forgotten(Entry entry) {
+    deliver(entry, () -> fire(listener -> listener.hostForgotten(entry.host)));
+  }
+
   private void ensureOpen() {
     if (closed) {
       throw new IllegalStateException("this CutoverResolver is closed");
@@ -401,6 +524,7 @@ final class HostCache implements AutoCloseable {
   public void close() {
     closed = true;
     scheduler.shutdownNow();
+    listenerThreads.shutdownNow();
     for (Entry entry : entries.values()) {
       CompletableFuture<Answer> query = entry.inFlight.get();
       if (query != null) {
@@ -418,12 +542,25 @@ final class HostCache implements AutoCloseable {
      * Written only on the resolver's thread: by the completion of the query in {@link
      * #inFlight}, and by failure reports.
      */
-    volatile HostState state = HostState.NEW;
+    volatile HostState state;
     volatile long lastUsed;
     volatile long lastForcedRefresh;
+    /**
+     * Which search-list candidate answered last, -1 for none; a byte, as an entry is kept per
+     * tracked name. Written only on the resolver's thread.
+     */
+    volatile byte candidate = -1;
+    /** Whether the last resolution had one family fail; only on the resolver's thread. */
+    boolean familyFailing;
+    /**
+     * Listener work for this host, while a listener thread is at it; null otherwise (made only
+     * then, as an entry is kept per tracked name). Guarded by this entry.
+     */
+    Events events;
 
-    Entry(String host, long now) {
+    Entry(String host, long now, HostState initial) {
       this.host = host;
+      this.state = initial;
       this.lastUsed = now;
       this.lastForcedRefresh = now - Long.MAX_VALUE / 2;
     }
@@ -431,6 +568,44 @@ final class HostCache implements AutoCloseable {
     void touch(long now) {
       if (now - lastUsed >= TOUCH_GRANULARITY_NANOS) {
         lastUsed = now;
+      }
+    }
+  }
+
+  /** A host's listener work, oldest first. Guarded by the host's entry. */
+  private static final class Events {
+    private Node first;
+    private Node last;
+
+    void add(Runnable task) {
+      Node node = new Node(task);
+      if (last == null) {
+        first = node;
+      } else {
+        last.next = node;
+      }
+      last = node;
+    }
+
+    /** The oldest work, removed; null if there is none. */
+    Runnable poll() {
+      Node node = first;
+      if (node == null) {
+        return null;
+      }
+      first = node.next;
+      if (first == null) {
+        last = null;
+      }
+      return node.task;
+    }
+
+    private static final class Node {
+      final Runnable task;
+      Node next;
+
+      Node(Runnable task) {
+        this.task = task;
       }
     }
   }

@@ -1,6 +1,9 @@
 package dev.cutover.internal;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.util.Locale;
 import org.xbill.DNS.Address;
@@ -82,13 +85,14 @@ final class HostNames {
     char first = host.charAt(0);
     if (host.indexOf(':') >= 0) {
       String bare = first == '[' && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-      if (bare.indexOf('%') >= 0) {
-        // A scoped IPv6 literal: the JDK parses those itself and never consults DNS for them.
-        return InetAddress.getByName(bare);
-      }
-      byte[] bytes = Address.toByteArray(bare, Address.IPv6);
+      int percent = bare.indexOf('%');
+      byte[] bytes = Address.toByteArray(percent >= 0 ? bare.substring(0, percent) : bare,
+          Address.IPv6);
       if (bytes == null) {
         throw invalid(host, "it contains ':' but is not a valid IPv6 address");
+      }
+      if (percent >= 0) {
+        return scoped(host, bytes, bare.substring(percent + 1));
       }
       return InetAddress.getByAddress(host, bytes);
     }
@@ -99,6 +103,42 @@ final class HostNames {
       }
     }
     return null;
+  }
+
+  /**
+   * A scoped IPv6 literal ({@code fe80::1%2}, {@code fe80::1%eth0}), built here rather than by
+   * {@code InetAddress.getByName}: with Cutover answering the JVM's lookups, a string the JDK does
+   * not take for a literal would come straight back to this resolver, and again, until the stack
+   * overflowed.
+   */
+  private static InetAddress scoped(String host, byte[] bytes, String scope)
+      throws UnknownHostException {
+    if (scope.isEmpty()) {
+      throw invalid(host, "its scope after '%' is empty");
+    }
+    if (scope.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      int id;
+      try {
+        id = Integer.parseInt(scope);
+      } catch (NumberFormatException tooLarge) {
+        throw invalid(host, "its scope id " + scope + " is out of range");
+      }
+      return Inet6Address.getByAddress(host, bytes, id);
+    }
+    NetworkInterface nif;
+    try {
+      nif = NetworkInterface.getByName(scope);
+    } catch (SocketException | IllegalArgumentException e) {
+      nif = null;
+    }
+    if (nif == null) {
+      throw invalid(host, "its scope '" + scope + "' is no network interface of this machine");
+    }
+    try {
+      return Inet6Address.getByAddress(host, bytes, nif);
+    } catch (UnknownHostException e) {
+      throw invalid(host, "network interface '" + scope + "' has no IPv6 scope for it");
+    }
   }
 
   /** Returns whether host is the loopback name that must never go to DNS (RFC 6761). */

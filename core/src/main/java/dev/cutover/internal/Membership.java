@@ -31,19 +31,17 @@ import java.util.List;
  *       failure usually comes first: blue fails as DNS moves).
  * </ul>
  *
- * <p>An address is added as soon as an answer contains it. At most {@link #MAX_ADDRESSES}
- * addresses are remembered; past that, the one seen longest ago is forgotten (and removed).
+ * <p>An address is added as soon as an answer contains it. At most {@link #capacity()} addresses
+ * are remembered (the resolver's {@code maxAddresses}, {@link #MAX_ADDRESSES} at most); past
+ * that, the one seen longest ago is forgotten (and removed).
  *
  * <p>Immutable: each answer, and each failure report that changes something, makes a new one, so
  * that lookups read a host's members without locking.
  */
 final class Membership {
-  /** A host no answer has been seen for. */
-  static final Membership EMPTY = new Membership();
-
   /** How many answers are remembered. */
   static final int WINDOW = 64;
-  /** How many distinct addresses are remembered; one bit each in a {@code long}. */
+  /** The most distinct addresses a membership can remember; one bit each in a {@code long}. */
   static final int MAX_ADDRESSES = 64;
   /** Below this chance of a member being absent so long by luck, it is taken to be gone. */
   static final double MISS_CHANCE = 1e-3;
@@ -52,8 +50,13 @@ final class Membership {
 
   private static final double LOG_MISS_CHANCE = Math.log(MISS_CHANCE);
 
+  /** A host no answer has been seen for, remembering up to {@link #MAX_ADDRESSES} addresses. */
+  static final Membership EMPTY = new Membership(MAX_ADDRESSES);
+
+  /** How many distinct addresses this one remembers at most, 1 to {@link #MAX_ADDRESSES}. */
+  private final int capacity;
   /** The address in each slot; a slot's bit stands for it in every set below. */
-  private InetAddress[] slots = new InetAddress[4];
+  private InetAddress[] slots;
   private long occupied;
   private long members;
   /** The latest answer, in the order DNS gave it (slots beyond the capacity left out). */
@@ -75,10 +78,31 @@ final class Membership {
   private List<InetAddress> memberList = List.of();
   private double[] memberPresence = new double[0];
 
-  private Membership() {}
+  private Membership(int capacity) {
+    this.capacity = capacity;
+    this.slots = new InetAddress[Math.min(4, capacity)];
+  }
+
+  /**
+   * A host no answer has been seen for, remembering up to {@code capacity} distinct addresses.
+   *
+   * @throws IllegalArgumentException if capacity is not 1 to {@link #MAX_ADDRESSES}
+   */
+  static Membership empty(int capacity) {
+    if (capacity < 1 || capacity > MAX_ADDRESSES) {
+      throw new IllegalArgumentException("capacity: expected 1 to " + MAX_ADDRESSES + ", got "
+          + capacity);
+    }
+    return capacity == MAX_ADDRESSES ? EMPTY : new Membership(capacity);
+  }
+
+  /** How many distinct addresses are remembered at most. */
+  int capacity() {
+    return capacity;
+  }
 
   private Membership copy() {
-    Membership next = new Membership();
+    Membership next = new Membership(capacity);
     next.slots = slots.clone();
     next.occupied = occupied;
     next.members = members;
@@ -129,7 +153,7 @@ final class Membership {
 
   private void observe(List<InetAddress> answer) {
     long set = 0;
-    List<InetAddress> kept = new ArrayList<>(Math.min(answer.size(), MAX_ADDRESSES));
+    List<InetAddress> kept = new ArrayList<>(Math.min(answer.size(), capacity));
     for (InetAddress address : answer) {
       int slot = slotOf(address);
       if (slot < 0) {
@@ -180,6 +204,11 @@ final class Membership {
       }
     }
     release();
+  }
+
+  /** The latest answer's addresses, in the order DNS gave them (beyond the capacity, left out). */
+  List<InetAddress> latest() {
+    return latest;
   }
 
   /**
@@ -333,10 +362,11 @@ final class Membership {
   /** A free slot, or the one seen longest ago that is not in {@code taken}; -1 if none. */
   private int allocate(InetAddress address, long taken) {
     int slot;
-    if (occupied != -1L) {
+    if (Long.bitCount(occupied) < capacity) {
+      // Slots are only ever taken below the capacity, so the lowest free one is below it too.
       slot = Long.numberOfTrailingZeros(~occupied);
       if (slot >= slots.length) {
-        slots = java.util.Arrays.copyOf(slots, Math.min(slots.length * 2, MAX_ADDRESSES));
+        slots = java.util.Arrays.copyOf(slots, Math.min(slots.length * 2, capacity));
       }
     } else {
       // Walk back from the newest answer, dropping every slot seen there: what is left last is

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +21,11 @@ import org.xbill.DNS.SimpleResolver;
  * once, the next one after an equal share of the time-out or as soon as a server fails, so that
  * a dead first server costs a fraction of the budget instead of all of it (dnsjava's {@code
  * ExtendedResolver} would give each server the whole time-out). The first usable answer wins.
+ *
+ * <p>At most {@code maxInFlight} sends are out at once, across every query: each UDP send holds
+ * a socket of its own until its answer or its time-out, so a burst of first lookups (or a long
+ * search list, or many hosts refreshing together) would otherwise open sockets without bound.
+ * Sends beyond the bound wait in order for a free slot, within their query's time-out.
  * Thread-safe.
  */
 final class NameServers {
@@ -28,13 +34,19 @@ final class NameServers {
   private final long timeoutNanos;
   private final Executor executor;
   private final ScheduledExecutorService timer;
+  private final int maxInFlight;
+  /** Sends waiting for a slot, in order; guards inFlight too. */
+  private final ArrayDeque<Launch> waiting = new ArrayDeque<>();
+  private int inFlight;
 
   /**
+   * @param maxInFlight how many sends may be out at once
    * @param executor runs the completion of every query
    * @param timer schedules hedged sends and deadlines
    */
-  NameServers(List<InetSocketAddress> addresses, Duration timeout, Executor executor,
-      ScheduledExecutorService timer) {
+  NameServers(List<InetSocketAddress> addresses, Duration timeout, int maxInFlight,
+      Executor executor, ScheduledExecutorService timer) {
+    this.maxInFlight = maxInFlight;
     this.addresses = List.copyOf(addresses);
     List<SimpleResolver> list = new ArrayList<>();
     for (InetSocketAddress address : addresses) {
@@ -70,6 +82,58 @@ final class NameServers {
     return send % servers;
   }
 
+  /** Sends out now, waiting for their answer or time-out. */
+  int inFlight() {
+    synchronized (waiting) {
+      return inFlight;
+    }
+  }
+
+  /** Sends waiting for a slot. */
+  int waiting() {
+    synchronized (waiting) {
+      return waiting.size();
+    }
+  }
+
+  /** Starts the send now if a slot is free, or queues it for the next free one. */
+  private void submit(Launch launch) {
+    synchronized (waiting) {
+      if (inFlight >= maxInFlight) {
+        waiting.add(launch);
+        return;
+      }
+      inFlight++;
+    }
+    launch.run();
+  }
+
+  /** A send has ended: its slot goes to the next waiting send whose query still wants it. */
+  private void released() {
+    while (true) {
+      Launch next;
+      synchronized (waiting) {
+        next = waiting.poll();
+        if (next == null) {
+          inFlight--;
+          return;
+        }
+      }
+      if (next.owner.result.isDone()) {
+        continue; // answered or timed out meanwhile: nothing to send
+      }
+      next.run();
+      return;
+    }
+  }
+
+  /** One send of one query to one server, once it has a slot. */
+  private record Launch(HedgedSend owner, int server) {
+    void run() {
+      owner.sendNow(server);
+    }
+  }
+
   static String hostPort(InetSocketAddress address) {
     String host = address.getAddress().getHostAddress();
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
@@ -82,6 +146,8 @@ final class NameServers {
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
     private int launched;
     private int pending;
+    /** Whether a send got a slot and went out; false while they all wait for one. */
+    private volatile boolean sent;
     private String lastProblem;
     private Throwable lastError;
 
@@ -123,10 +189,26 @@ final class NameServers {
       }
       int index = serverFor(launched++, resolvers.size());
       pending++;
-      InetSocketAddress address = addresses.get(index);
-      resolvers.get(index).sendAsync(query, executor)
-          .whenComplete((response, error) -> onResponse(address, response, error));
+      submit(new Launch(this, index));
       return true;
+    }
+
+    /** Sends to one server, holding a slot until the answer or the send's own time-out. */
+    void sendNow(int index) {
+      sent = true;
+      InetSocketAddress address = addresses.get(index);
+      CompletableFuture<Message> sent;
+      try {
+        sent = resolvers.get(index).sendAsync(query, executor).toCompletableFuture();
+      } catch (RuntimeException e) {
+        sent = CompletableFuture.failedFuture(e);
+      }
+      // Always on the executor, never inline: this may run under another query's lock, and the
+      // handler takes this query's lock and may start a third query's waiting send.
+      sent.whenCompleteAsync((response, error) -> {
+        released();
+        onResponse(address, response, error);
+      }, executor);
     }
 
     private synchronized void onResponse(InetSocketAddress from, Message response, Throwable error) {
@@ -157,7 +239,9 @@ final class NameServers {
         String servers = addresses.stream().map(NameServers::hostPort).toList().toString();
         String message = "no usable answer from " + servers + " within "
             + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"
-            + (lastProblem != null ? " (" + lastProblem + ")" : "");
+            + (lastProblem != null ? " (" + lastProblem + ")" : "")
+            + (sent ? "" : ": never sent, all " + maxInFlight + " queries allowed in flight"
+                + " (maxQueriesInFlight) were out");
         SocketTimeoutException timeout = new SocketTimeoutException(message);
         if (lastError != null) {
           timeout.initCause(lastError);

@@ -2,11 +2,15 @@ package dev.cutover.internal;
 
 import dev.cutover.AddressChange;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
+import org.xbill.DNS.Type;
 
 /**
  * Decides what a host's state becomes when one of its queries completes, and what that means to
@@ -41,13 +45,22 @@ final class Transitions {
   private final long maxStaleNanos;
   /** For the back-off jitter; injectable so that tests can pin it. */
   private final RandomGenerator random;
+  /** A host before its first answer, its membership sized to maxAddresses. */
+  private final HostState initial;
 
   Transitions(CacheSettings settings, RandomGenerator random) {
+    this.initial = new HostState(null, null, Membership.empty(settings.maxAddresses()), 0,
+        Long.MIN_VALUE);
     this.minTtlNanos = settings.minTtl().toNanos();
     this.maxTtlNanos = settings.maxTtl().toNanos();
     this.negativeTtlNanos = settings.negativeTtl().toNanos();
     this.maxStaleNanos = settings.maxStale().toNanos();
     this.random = random;
+  }
+
+  /** The state of a host no query has completed for. */
+  HostState initialState() {
+    return initial;
   }
 
   /** The next state of {@code host} after {@code result} arrived at ticker time {@code now}. */
@@ -62,7 +75,7 @@ final class Transitions {
         boolean gone = previous.lastGood() != null && before != null
             && before.kind == Answer.Kind.POSITIVE;
         return new Transition(
-            new HostState(next, previous.lastGood(), previous.membership(), 0), null,
+            previous.with(next, previous.lastGood(), previous.membership(), 0), null,
             gone ? Notice.NAME_GONE : Notice.NONE);
       }
       default:
@@ -72,15 +85,51 @@ final class Transitions {
 
   private Transition afterSuccess(String host, HostState previous, Resolution result, long now) {
     long ttl = clampTtl(result.ttlSeconds());
+    long staleUntil = now + ttl + maxStaleNanos;
+    List<InetAddress> observed = result.addresses();
+    long familyStaleUntil = staleUntil;
+    if (result.failedType() != 0) {
+      // One family answered, the other failed: the failure says nothing about the failed
+      // family's addresses, so they are taken as unchanged (for as long as a stale answer would
+      // be served) rather than as gone, which would drain their connections for nothing.
+      familyStaleUntil = previous.familyStaleUntil();
+      if (familyStaleUntil != Long.MIN_VALUE && now - familyStaleUntil < 0) {
+        observed = withCarried(observed, previous.membership().latest(), result.failedType());
+      }
+    }
     // Not the answer alone: an address missing from one answer of a rotating or weighted record
     // is still the host's until the membership says otherwise.
-    Membership membership = previous.membership().after(result.addresses());
-    Answer next = Answer.positive(membership, now + ttl - ttl / 5, now + ttl,
-        now + ttl + maxStaleNanos);
+    Membership membership = previous.membership().after(observed);
+    Answer next = Answer.positive(membership, now + ttl - ttl / 5, now + ttl, staleUntil);
     AddressChange change = changeOf(host, previous.lastGood(), next);
     Answer before = previous.answer();
     Notice notice = before != null && before.staleCause != null ? Notice.STALE_ENDED : Notice.NONE;
-    return new Transition(new HostState(next, next.addresses, membership, 0), change, notice);
+    return new Transition(new HostState(next, next.addresses, membership, 0, familyStaleUntil),
+        change, notice);
+  }
+
+  /**
+   * The answered addresses plus the previous answer's addresses of the family that failed, the
+   * families in the previous answer's order.
+   */
+  private static List<InetAddress> withCarried(List<InetAddress> answered,
+      List<InetAddress> previous, int failedType) {
+    Class<? extends InetAddress> family =
+        failedType == Type.AAAA ? Inet6Address.class : Inet4Address.class;
+    List<InetAddress> carried = new ArrayList<>();
+    for (InetAddress address : previous) {
+      if (family.isInstance(address)) {
+        carried.add(address);
+      }
+    }
+    if (carried.isEmpty()) {
+      return answered;
+    }
+    List<InetAddress> merged = new ArrayList<>(answered.size() + carried.size());
+    boolean carriedFirst = family.isInstance(previous.get(0));
+    merged.addAll(carriedFirst ? carried : answered);
+    merged.addAll(carriedFirst ? answered : carried);
+    return merged;
   }
 
   /**
@@ -99,12 +148,12 @@ final class Transitions {
     }
     if (membership.members().equals(previous.membership().members())) {
       // Only marked: what is served does not change.
-      return new Transition(new HostState(before, previous.lastGood(), membership,
+      return new Transition(previous.with(before, previous.lastGood(), membership,
           previous.failures()), null, Notice.NONE);
     }
     Answer next = before.withMembership(membership);
     return new Transition(
-        new HostState(next, next.addresses, membership, previous.failures()),
+        previous.with(next, next.addresses, membership, previous.failures()),
         changeOf(host, previous.lastGood(), next), Notice.NONE);
   }
 
@@ -133,15 +182,18 @@ final class Transitions {
             + " s ago, beyond maxStale of " + TimeUnit.NANOSECONDS.toSeconds(maxStaleNanos)
             + " s";
       }
-      next = Answer.failed(detail, result.cause(), retryAt);
+      // Nothing to serve: a lookup may ask again after minTtl however long the back-off has
+      // grown, so a name whose first lookups failed answers within minTtl of DNS coming back.
+      next = Answer.failed(detail, result.cause(), retryAt, now + minTtlNanos);
     }
     return new Transition(
-        new HostState(next, previous.lastGood(), previous.membership(), failures), null, notice);
+        previous.with(next, previous.lastGood(), previous.membership(), failures), null, notice);
   }
 
   /** The answer a completion gets when deciding it threw: retried after minTtl, nothing else. */
   HostState afterBug(HostState previous, RuntimeException bug, long now) {
-    return new HostState(Answer.failed("internal error: " + bug, bug, now + minTtlNanos),
+    return previous.with(
+        Answer.failed("internal error: " + bug, bug, now + minTtlNanos, now + minTtlNanos),
         previous.lastGood(), previous.membership(), previous.failures());
   }
 
@@ -154,8 +206,10 @@ final class Transitions {
 
   /** minTtl, doubling per consecutive failure up to maxTtl, with 20% jitter either way. */
   long backoffNanos(int failures) {
-    long base = minTtlNanos << Math.min(failures - 1, 20);
-    long capped = base <= 0 ? maxTtlNanos : Math.min(base, maxTtlNanos);
+    int doublings = Math.min(Math.max(failures - 1, 0), 62);
+    // Compared before shifting: a long minTtl shifted left would wrap into a negative wait.
+    long capped = minTtlNanos > (maxTtlNanos >> doublings)
+        ? maxTtlNanos : Math.min(minTtlNanos << doublings, maxTtlNanos);
     double jitter = 0.8 + 0.4 * random.nextDouble();
     return Math.max(1, (long) (capped * jitter));
   }

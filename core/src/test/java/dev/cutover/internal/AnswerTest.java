@@ -3,6 +3,7 @@ package dev.cutover.internal;
 import static dev.cutover.internal.TransitionsTest.ips;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.QueryOutcome;
@@ -39,6 +40,37 @@ class AnswerTest {
     assertEquals(List.of(
         ips("2001:db8::1", "2001:db8::2", "10.0.0.1", "10.0.0.2"),
         ips("2001:db8::2", "2001:db8::1", "10.0.0.1", "10.0.0.2")), answer.rotations);
+  }
+
+  @Test
+  void rotationsAreViewsOverOneArrayNotCopies() {
+    // The most a name keeps: 64 members would be 64 lists of 64 if each rotation were a copy.
+    List<InetAddress> members = new java.util.ArrayList<>();
+    for (int i = 0; i < Membership.MAX_ADDRESSES; i++) {
+      members.add(ip("10.0." + (i / 250) + "." + (i % 250 + 1)));
+    }
+    Answer answer = Answer.positive(Membership.EMPTY.after(members), 0, 0, 0);
+    assertEquals(64, answer.rotations.size());
+    InetAddress[] shared = ((Answer.Rotation) answer.addresses).items;
+    assertEquals(64, shared.length);
+    for (int shift = 0; shift < 64; shift++) {
+      Answer.Rotation rotation = (Answer.Rotation) answer.rotations.get(shift);
+      assertSame(shared, rotation.items, "rotation " + shift + " shares the one array");
+      assertEquals(members.get(shift), rotation.get(0));
+      assertEquals(members.get((shift + 63) % 64), rotation.get(63));
+    }
+  }
+
+  @Test
+  void aRotationIsAnImmutableList() {
+    Answer answer = positive("10.0.0.1", "10.0.0.2", "2001:db8::1");
+    List<InetAddress> rotation = answer.rotations.get(1);
+    assertEquals(ips("10.0.0.2", "10.0.0.1", "2001:db8::1"), rotation);
+    assertEquals(ips("10.0.0.2", "10.0.0.1", "2001:db8::1").hashCode(), rotation.hashCode());
+    assertEquals(ips("10.0.0.2", "10.0.0.1", "2001:db8::1").toString(), rotation.toString());
+    assertThrows(UnsupportedOperationException.class, () -> rotation.add(ip("10.0.0.3")));
+    assertThrows(UnsupportedOperationException.class, () -> rotation.set(0, ip("10.0.0.3")));
+    assertThrows(IndexOutOfBoundsException.class, () -> rotation.get(3));
   }
 
   @Test
@@ -95,9 +127,9 @@ class AnswerTest {
   void negativeAndFailedAnswersSayWhyWithTheHost() {
     IOException cause = new IOException("refused");
     assertEquals("h.test: DNS lookup failed: refused",
-        Answer.failed("DNS lookup failed: refused", cause, 5).toException("h.test").getMessage());
+        Answer.failed("DNS lookup failed: refused", cause, 5, 5).toException("h.test").getMessage());
     assertSame(cause,
-        Answer.failed("DNS lookup failed: refused", cause, 5).toException("h.test").getCause());
+        Answer.failed("DNS lookup failed: refused", cause, 5, 5).toException("h.test").getCause());
     Answer negative = Answer.negative(QueryOutcome.NXDOMAIN, "does not exist (NXDOMAIN)", 5);
     assertEquals(QueryOutcome.NXDOMAIN, negative.outcome);
     assertEquals(List.of(), negative.addresses);

@@ -33,6 +33,20 @@ class ChecksTest {
   }
 
   @Test
+  void durationsBeyondWhatCanBeHonouredAreRefused() {
+    assertEquals(Checks.MAX_DURATION, Checks.positive("x", Checks.MAX_DURATION));
+    Duration huge = Duration.ofSeconds(Long.MAX_VALUE, 999_999_999);
+    assertMessage("x: expected at most 3650 days, got " + huge,
+        () -> Checks.positive("x", huge));
+    assertMessage("y: expected at most 3650 days, got PT87600H0.000000001S",
+        () -> Checks.nonNegative("y", Checks.MAX_DURATION.plusNanos(1)));
+    assertMessage("t: expected at most 1 day, got PT25H",
+        () -> Checks.positive("t", Duration.ofHours(25), Duration.ofDays(1)));
+    assertMessage("t: expected at most 2 hours, got PT2H1S",
+        () -> Checks.positive("t", Duration.ofSeconds(7201), Duration.ofHours(2)));
+  }
+
+  @Test
   void integers() {
     assertEquals(1, Checks.inRange("n", 1, 1, 10));
     assertEquals(10, Checks.inRange("n", 10, 1, 10));

@@ -2,6 +2,7 @@ package dev.cutover.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -285,6 +286,23 @@ class MembershipTest {
   }
 
   @Test
+  void aSmallerCapacityIsHonouredTheSameWay() {
+    Host m = new Host(Membership.empty(3));
+    List<InetAddress> many = pool(10);
+    m.observe(many);
+    assertEquals(many.subList(0, 3), m.members(), "one huge answer keeps the first three");
+    for (InetAddress address : many) {
+      m.observe(List.of(address));
+      assertTrue(m.members().size() <= 3, m.members().toString());
+    }
+    assertTrue(m.members().contains(many.get(9)), "the newest is always remembered");
+    assertEquals(3, m.membership.capacity());
+    assertEquals(Membership.MAX_ADDRESSES, Membership.empty(64).capacity());
+    assertThrows(IllegalArgumentException.class, () -> Membership.empty(65));
+    assertThrows(IllegalArgumentException.class, () -> Membership.empty(0));
+  }
+
+  @Test
   void presenceFollowsTheWeights() {
     Host m = new Host();
     Random random = new Random(11);
@@ -301,7 +319,15 @@ class MembershipTest {
 
   /** One host's membership as the resolver keeps it: replaced by each answer. */
   private static final class Host {
-    private Membership membership = Membership.EMPTY;
+    private Membership membership;
+
+    Host() {
+      this(Membership.EMPTY);
+    }
+
+    Host(Membership empty) {
+      this.membership = empty;
+    }
 
     boolean observe(List<InetAddress> answer) {
       Set<InetAddress> before = Set.copyOf(membership.members());

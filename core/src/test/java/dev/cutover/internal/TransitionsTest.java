@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Type;
 
 /** The answer state machine, as a function of plain values: no DNS, no threads, no clock. */
 class TransitionsTest {
@@ -29,7 +30,7 @@ class TransitionsTest {
 
   private static CacheSettings settings() {
     return new CacheSettings(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(2),
-        Duration.ofMinutes(5), Duration.ofMinutes(10), 100);
+        Duration.ofMinutes(5), Duration.ofMinutes(10), 100, 64);
   }
 
   private final Transitions transitions = new Transitions(settings(), LOW);
@@ -48,6 +49,31 @@ class TransitionsTest {
     assertEquals(Notice.NONE, t.notice());
     assertEquals(ips("10.0.0.1"), t.state().lastGood());
     assertEquals(0, t.state().failures());
+  }
+
+  @Test
+  void aFamilyThatFailedKeepsItsLastAddressesInTheirPlaceUntilMaxStale() {
+    HostState both = answered(10, "2001:db8::1", "10.0.0.1"); // IPv6 preferred: it came first
+    assertEquals(310 * SECOND, both.familyStaleUntil(), "TTL plus maxStale of the full answer");
+    Transition partial = transitions.afterQuery(HOST, both,
+        Resolution.partial(ips("10.0.0.2"), 10, Type.AAAA, "SERVFAIL", null), 10 * SECOND);
+    assertEquals(ips("2001:db8::1", "10.0.0.2"), partial.state().answer().addresses,
+        "the AAAA address kept, and still first");
+    assertEquals(Set.of(ip("10.0.0.1")), partial.change().removed(), "only what A said changed");
+    assertEquals(Set.of(ip("10.0.0.2")), partial.change().added());
+    assertEquals(310 * SECOND, partial.state().familyStaleUntil(), "a partial answer moves it not");
+    assertEquals(320 * SECOND, partial.state().answer().staleUntil, "but it is an answer");
+
+    Transition stillPartial = transitions.afterQuery(HOST, partial.state(),
+        Resolution.partial(ips("10.0.0.2"), 10, Type.AAAA, "SERVFAIL", null), 309 * SECOND);
+    assertNull(stillPartial.change());
+    Transition tooLong = transitions.afterQuery(HOST, stillPartial.state(),
+        Resolution.partial(ips("10.0.0.2"), 10, Type.AAAA, "SERVFAIL", null), 310 * SECOND);
+    assertEquals(Set.of(ip("2001:db8::1")), tooLong.change().removed(), "dropped at maxStale");
+    Transition whole = transitions.afterQuery(HOST, tooLong.state(),
+        success(10, "2001:db8::1", "10.0.0.2"), 311 * SECOND);
+    assertEquals(Set.of(ip("2001:db8::1")), whole.change().added());
+    assertEquals(621 * SECOND, whole.state().familyStaleUntil());
   }
 
   @Test
@@ -161,6 +187,23 @@ class TransitionsTest {
     assertEquals("api.cutover.test: DNS lookup failed: REFUSED",
         t.state().answer().toException(HOST).getMessage());
     assertEquals(800_000_000L, t.state().answer().refreshAt);
+    assertEquals(SECOND, t.state().answer().expiresAt, "a lookup may ask again after minTtl");
+  }
+
+  @Test
+  void withNothingToServeLookupsRetryAfterMinTtlHoweverLongTheBackOff() {
+    HostState state = HostState.NEW;
+    long now = 0;
+    for (int i = 0; i < 8; i++) {
+      state = transitions.afterQuery(HOST, state, Resolution.failure("SERVFAIL", null), now)
+          .state();
+      now += SECOND;
+    }
+    Answer failed = state.answer();
+    long last = now - SECOND;
+    assertEquals(8, state.failures());
+    assertEquals(last + 24 * SECOND, failed.refreshAt, "background retries back off to maxTtl");
+    assertEquals(last + SECOND, failed.expiresAt, "but a lookup asks again after minTtl");
   }
 
   @Test
@@ -175,6 +218,22 @@ class TransitionsTest {
       assertTrue(upper > ceiling * 1.19 && upper <= ceiling * 1.2, "failures " + failures);
     }
     assertEquals(24 * SECOND, low.backoffNanos(1_000), "no overflow after many failures");
+  }
+
+  @Test
+  void backOffFromALongMinTtlNeverWraps() {
+    // 3 h: 2^20 doublings of it no longer fit in a long, which used to wrap the wait negative.
+    long hour = 3_600 * SECOND;
+    CacheSettings longTtls = new CacheSettings(Duration.ofHours(3), Duration.ofDays(3650),
+        Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMinutes(10), 100, 64);
+    Transitions low = new Transitions(longTtls, LOW);
+    assertEquals((long) (3 * hour * 0.8), low.backoffNanos(1));
+    assertEquals((long) (6 * hour * 0.8), low.backoffNanos(2));
+    assertEquals((long) (3 * hour * 2048 * 0.8), low.backoffNanos(12));
+    long maxTtl = Duration.ofDays(3650).toNanos();
+    for (int failures : new int[] {16, 21, 22, 40, 63, 64, 65, 1_000, Integer.MAX_VALUE}) {
+      assertEquals((long) (maxTtl * 0.8), low.backoffNanos(failures), "failures " + failures);
+    }
   }
 
   @Test

@@ -100,6 +100,21 @@ class CutoverJvmResolverTest {
   }
 
   @Test
+  void aNameWithColonAndPercentThatIsNoIpv6LiteralFailsInsteadOfRecursing() throws Exception {
+    // The JDK takes "g:%1" for a host name (it does not start with a hex digit) and asks the
+    // resolver; Cutover must not hand it back to InetAddress, which would ask Cutover again.
+    String output = run(ChildJvm.classPath(), List.of(noJvmCache),
+        "install=" + server(dns), "lookup=g:%1", "lookup=[g:%1]", "lookup=" + NAME);
+    assertTrue(output.contains("install=APPLIED"), output);
+    assertTrue(output.contains("lookup g:%1 failed: Invalid host name 'g:%1': it contains ':'"
+        + " but is not a valid IPv6 address"), output);
+    assertTrue(output.contains("lookup [g:%1] failed: "), output);
+    assertTrue(output.contains("lookup " + NAME + "=127.0.0.2\n"), output);
+    assertEquals(dns.queryCount(NAME, "A") + dns.queryCount(NAME, "AAAA"), dns.queryCount(),
+        "only the real name reached DNS");
+  }
+
+  @Test
   void installedAfterALookupItIsTooLateAndSaysWhy() throws Exception {
     String output = run(ChildJvm.classPath(), List.of(noJvmCache),
         "lookup=localhost", "install=" + server(dns), "lookup=" + NAME, "active");

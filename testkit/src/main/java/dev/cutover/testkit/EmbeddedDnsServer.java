@@ -116,8 +116,14 @@ public final class EmbeddedDnsServer implements DnsServer {
   private volatile Map<Name, Entry> records = Map.of();
   private volatile Behavior globalBehavior = Behavior.ANSWER;
   private final Map<Name, Behavior> nameBehaviors = new ConcurrentHashMap<>();
+  private final Map<QuestionKey, Behavior> typeBehaviors = new ConcurrentHashMap<>();
   private volatile Duration delay = Duration.ZERO;
   private volatile boolean down;
+
+  // Answers held back while hold() is in force, in arrival order; guarded by heldLock.
+  private final Object heldLock = new Object();
+  private boolean holding;
+  private final List<Runnable> held = new ArrayList<>();
 
   private final AtomicInteger queryCount = new AtomicInteger();
   private final AtomicInteger tcpQueryCount = new AtomicInteger();
@@ -355,6 +361,87 @@ public final class EmbeddedDnsServer implements DnsServer {
   }
 
   /**
+   * Sets what the server does with queries for one name and one record type, for example SERVFAIL
+   * for AAAA while A is answered, as some middleboxes do. It wins over the name's own behavior and
+   * the global one, and stays until {@link #clearBehavior(String, String)}.
+   *
+   * @param name the question name, case-insensitive, trailing dot optional
+   * @param type a record type mnemonic such as {@code "A"} or {@code "AAAA"}, case-insensitive
+   * @param behavior the behavior for that name and type
+   * @return this server
+   * @throws IllegalArgumentException if the name or type is invalid or {@code behavior} is null
+   */
+  public EmbeddedDnsServer behavior(String name, String type, Behavior behavior) {
+    QuestionKey key = new QuestionKey(parseName("name", name), parseType(type));
+    if (behavior == null) {
+      throw new IllegalArgumentException("behavior must not be null");
+    }
+    typeBehaviors.put(key, behavior);
+    return this;
+  }
+
+  /**
+   * Removes a behavior set for one name and record type; the name's own or the global behavior
+   * applies to it again.
+   *
+   * @param name the question name, case-insensitive, trailing dot optional
+   * @param type a record type mnemonic such as {@code "AAAA"}, case-insensitive
+   * @return this server
+   * @throws IllegalArgumentException if the name or type is invalid
+   */
+  public EmbeddedDnsServer clearBehavior(String name, String type) {
+    typeBehaviors.remove(new QuestionKey(parseName("name", name), parseType(type)));
+    return this;
+  }
+
+  /**
+   * Holds every answer from now on: queries are received, counted and answered as usual, but
+   * the answers are not sent until {@link #release()}. A test uses it to keep a client's query in
+   * flight for exactly as long as it needs, instead of a delay that a loaded machine may outlast.
+   * Queries the server does not answer (see {@link Behavior#DROP}) are not held.
+   *
+   * @return this server
+   */
+  public EmbeddedDnsServer hold() {
+    synchronized (heldLock) {
+      holding = true;
+    }
+    return this;
+  }
+
+  /**
+   * Sends every answer held since {@link #hold()}, in the order their queries arrived (each after
+   * the {@link #delay(Duration)} in force, if any), and stops holding. Does nothing if the server
+   * is not holding.
+   *
+   * @return this server
+   */
+  public EmbeddedDnsServer release() {
+    List<Runnable> sends;
+    synchronized (heldLock) {
+      holding = false;
+      sends = new ArrayList<>(held);
+      held.clear();
+    }
+    for (Runnable send : sends) {
+      send.run();
+    }
+    return this;
+  }
+
+  /**
+   * Returns how many answers are held back by {@link #hold()} right now: the number of queries
+   * that have arrived since and wait for {@link #release()}.
+   *
+   * @return the number of held answers
+   */
+  public int heldCount() {
+    synchronized (heldLock) {
+      return held.size();
+    }
+  }
+
+  /**
    * Makes every answer leave this long after its query arrived, as a slow server's would. Slow
    * answers do not hold up other queries. The answer is worked out when the query arrives, so a
    * record change made during the delay is not in it.
@@ -396,14 +483,7 @@ public final class EmbeddedDnsServer implements DnsServer {
    */
   public int queryCount(String name, String type) {
     Name owner = parseName("name", name);
-    if (type == null || type.isBlank()) {
-      throw new IllegalArgumentException("type must not be null or blank: '" + type + "'");
-    }
-    int typeValue = Type.value(type.trim().toUpperCase(Locale.ROOT));
-    if (typeValue < 0) {
-      throw new IllegalArgumentException("unknown record type: '" + type + "'");
-    }
-    AtomicInteger count = questionCounts.get(new QuestionKey(owner, typeValue));
+    AtomicInteger count = questionCounts.get(new QuestionKey(owner, parseType(type)));
     return count == null ? 0 : count.get();
   }
 
@@ -606,6 +686,16 @@ public final class EmbeddedDnsServer implements DnsServer {
     if (answer == null) {
       return;
     }
+    synchronized (heldLock) {
+      if (holding) {
+        held.add(() -> send(answer, sender));
+        return;
+      }
+    }
+    send(answer, sender);
+  }
+
+  private void send(byte[] answer, Sender sender) {
     Duration wait = delay;
     if (wait.isZero()) {
       sender.send(answer);
@@ -655,7 +745,11 @@ public final class EmbeddedDnsServer implements DnsServer {
     } else if (question.getDClass() != DClass.IN) {
       header.setRcode(Rcode.REFUSED);
     } else {
-      Behavior behavior = nameBehaviors.getOrDefault(question.getName(), globalBehavior);
+      Behavior behavior =
+          typeBehaviors.get(new QuestionKey(question.getName(), question.getType()));
+      if (behavior == null) {
+        behavior = nameBehaviors.getOrDefault(question.getName(), globalBehavior);
+      }
       switch (behavior) {
         case DROP:
           return null;
@@ -1017,6 +1111,17 @@ public final class EmbeddedDnsServer implements DnsServer {
       throw new IllegalArgumentException(
           "invalid DNS " + what + ": '" + text + "' (" + e.getMessage() + ")", e);
     }
+  }
+
+  static int parseType(String type) {
+    if (type == null || type.isBlank()) {
+      throw new IllegalArgumentException("type must not be null or blank: '" + type + "'");
+    }
+    int typeValue = Type.value(type.trim().toUpperCase(Locale.ROOT));
+    if (typeValue < 0) {
+      throw new IllegalArgumentException("unknown record type: '" + type + "'");
+    }
+    return typeValue;
   }
 
   static long ttlSeconds(Duration ttl) {

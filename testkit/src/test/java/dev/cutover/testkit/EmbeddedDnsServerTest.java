@@ -442,6 +442,43 @@ class EmbeddedDnsServerTest {
   }
 
   @Test
+  void heldAnswersLeaveOnlyWhenReleasedInArrivalOrder() throws Exception {
+    server.setAddresses("api.example.test", TTL, "10.0.0.1");
+    server.setAddresses("web.example.test", TTL, "10.0.0.2");
+    server.hold();
+    CompletableFuture<Message> first = resolver(server.address(), Duration.ofSeconds(30))
+        .sendAsync(newQuery("api.example.test", Type.A)).toCompletableFuture();
+    CompletableFuture<Message> second = resolver(server.address(), Duration.ofSeconds(30))
+        .sendAsync(newQuery("web.example.test", Type.A)).toCompletableFuture();
+    Poll.until(TIMEOUT, "both queries held", () -> server.heldCount() == 2);
+    assertFalse(first.isDone() || second.isDone(), "nothing leaves while held");
+    assertEquals(2, server.queryCount(), "held queries are counted on arrival");
+
+    server.release();
+    assertEquals(List.of("10.0.0.1"), addresses(first.get(5, TimeUnit.SECONDS)));
+    assertEquals(List.of("10.0.0.2"), addresses(second.get(5, TimeUnit.SECONDS)));
+    assertEquals(0, server.heldCount());
+    assertEquals(List.of("10.0.0.1"), addresses(query("api.example.test", Type.A)),
+        "after release, answers leave at once");
+  }
+
+  @Test
+  void aBehaviorForOneTypeLeavesTheOtherTypesAlone() throws Exception {
+    server.setAddresses("api.example.test", TTL, "10.0.0.1", "2001:db8::1");
+    server.behavior("api.example.test", "AAAA", EmbeddedDnsServer.Behavior.SERVFAIL);
+    assertEquals(Rcode.SERVFAIL, query("api.example.test", Type.AAAA).getRcode());
+    assertEquals(List.of("10.0.0.1"), addresses(query("api.example.test", Type.A)));
+    server.behavior("api.example.test", EmbeddedDnsServer.Behavior.REFUSED);
+    assertEquals(Rcode.SERVFAIL, query("api.example.test", Type.AAAA).getRcode(),
+        "the type's behavior wins over the name's");
+    assertEquals(Rcode.REFUSED, query("api.example.test", Type.A).getRcode());
+    server.clearBehavior("api.example.test", "aaaa");
+    assertEquals(Rcode.REFUSED, query("api.example.test", Type.AAAA).getRcode());
+    assertMessageContains("unknown record type: 'NOPE'",
+        () -> server.behavior("api.example.test", "NOPE", EmbeddedDnsServer.Behavior.DROP));
+  }
+
+  @Test
   void countsQueriesPerNameAndType() throws Exception {
     server.setAddresses("api.example.test", TTL, "10.0.0.1");
 

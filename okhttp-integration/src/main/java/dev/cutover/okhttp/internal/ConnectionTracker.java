@@ -142,6 +142,12 @@ final class ConnectionTracker implements ResolverListener {
     purge();
   }
 
+  /** The resolver forgot the host (unused, or beyond maxHosts): so does the quarantine. */
+  @Override
+  public void hostForgotten(String host) {
+    quarantine.forget(host);
+  }
+
   /**
    * A 503 on this connection. Not a cutover by itself: the retry interceptor decides, once DNS
    * has answered, whether the address left (see {@link #addressLeft}).

@@ -30,6 +30,11 @@ final class Quarantine {
         .put(address, ticker.read() + durationNanos);
   }
 
+  /** Forgets a host the resolver no longer tracks, so entries do not outlive their host. */
+  void forget(String host) {
+    byHost.remove(host);
+  }
+
   /** Returns the addresses with quarantined ones moved last; the same list when none is. */
   List<InetAddress> reorder(String host, List<InetAddress> addresses) {
     Map<InetAddress, Long> failed = byHost.get(host);

@@ -32,6 +32,14 @@ class QuarantineTest {
   }
 
   @Test
+  void aForgottenHostLeavesNothingBehind() {
+    quarantine.add("api", BLUE);
+    quarantine.forget("api");
+    List<InetAddress> answer = List.of(BLUE, GREEN);
+    assertSame(answer, quarantine.reorder("api", answer), "the host's entries went with it");
+  }
+
+  @Test
   void theOrderAmongHealthyAndAmongSuspectAddressesIsKept() {
     quarantine.add("api", OTHER);
     quarantine.add("api", BLUE);
