@@ -55,6 +55,12 @@ class EndToEndCutoverTest {
       "target/e2e"));
 
   /**
+   * The least share of plain OkHttp's requests each caller of the wrapped client must complete
+   * (same caller, same run length). Seen on a loaded 2-CPU machine: 0.34 to 3.8; a caller that
+   * hangs a second per call makes a few hundredths.
+   */
+  static final double MIN_CALLER_SHARE = 0.2;
+  /**
    * The least request rate of the wrapped client while DNS is down, as a share of its rate
    * before (0.87 to 1.16 seen on a loaded 2-CPU machine). A client that waited on DNS for each
    * request (a DNS time-out is seconds) would fall far below it.
@@ -217,21 +223,22 @@ class EndToEndCutoverTest {
   }
 
   /**
-   * Each caller of the wrapped client completed at least its shape's share (see {@link
-   * EndToEndScenario.Shape#minCallerShare}) of what the same caller of plain OkHttp did: a
-   * client that hangs or stalls callers fails here even where it would make no late request
-   * (one that throws fails as every exception is a failed request).
+   * Each caller of the wrapped client completed at least {@link #MIN_CALLER_SHARE} of what the
+   * same caller of plain OkHttp did: a caller that died, hung or was stalled fails here even
+   * where it would make no late request (one that throws fails as every exception is a failed
+   * request). Not a performance claim (those are the benchmarks'): runs follow one another on a
+   * shared machine whose load swings.
    */
   private static void everyCallerKeptUp(EndToEndFigures wrapped, EndToEndFigures plain) {
-    double share = wrapped.scenario.shape.minCallerShare;
     List<String> behind = new ArrayList<>();
     for (int i = 0; i < wrapped.perCaller.length; i++) {
-      if (wrapped.perCaller[i] < share * plain.perCaller[i] || wrapped.perCaller[i] == 0) {
+      if (wrapped.perCaller[i] < MIN_CALLER_SHARE * plain.perCaller[i]
+          || wrapped.perCaller[i] == 0) {
         behind.add("caller " + i + ": " + wrapped.perCaller[i] + " vs " + plain.perCaller[i]);
       }
     }
-    assertEquals(List.of(), behind, "wrapped: callers that completed less than " + share
-        + " x the requests of plain OkHttp's same caller");
+    assertEquals(List.of(), behind, "wrapped: callers that completed less than "
+        + MIN_CALLER_SHARE + " x the requests of plain OkHttp's same caller");
   }
 
   /**

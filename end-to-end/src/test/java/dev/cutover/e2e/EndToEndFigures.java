@@ -40,6 +40,23 @@ final class EndToEndFigures {
   static final long DRAWN_GRACE_MICROS = 8 * (TTL_MICROS * 4 / 5 + 100_000) + 1_000_000;
 
   /**
+   * The same for a change DNS took as it stopped answering: no client can learn of it before DNS
+   * answers again, and then only at its next retry. The resolver retries a failed refresh after a
+   * back-off of 1 s doubling per failure (minTtl to maxTtl), jittered by 0.8 to 1.2, on a sweep
+   * every 100 ms. An outage of {@code outageMicros}, from the change to DNS answering again,
+   * holds at most n failures, where 0.8 s x (2^(n-1) - 1) is within it (the first as it starts,
+   * each later one at least 0.8 x the wait before it); the wait after the n-th, at most 1.2 x
+   * 2^(n-1) s plus a sweep, is when the next retry comes; plus the 1 s every flip gets.
+   */
+  static long hiddenGraceMicros(long outageMicros) {
+    int failures = 1;
+    while (800_000L * ((1L << failures) - 1) <= outageMicros) {
+      failures++;
+    }
+    return (long) (1.2 * TTL_MICROS * (1L << (failures - 1))) + 100_000 + 1_000_000;
+  }
+
+  /**
    * The shortest a "late request" window may be: the time, after the grace, in which the removed
    * server still listens, DNS no longer names it and the load runs. Shorter, and a client that
    * never left the server could pass unseen.
@@ -56,9 +73,11 @@ final class EndToEndFigures {
    * @param drawnBefore whether the answers before it were drawn per query (rotating or weighted)
    * @param visibleMicros when a client could first learn of it: when DNS took it, or, if DNS
    *     stopped before the grace had passed, when DNS answered again
+   * @param graceMicros how long after {@code visibleMicros} a client may still send to an
+   *     address it removed
    */
   record DnsChange(ExecutedStep step, List<String> before, List<String> after,
-      boolean drawnBefore, long visibleMicros) {
+      boolean drawnBefore, long visibleMicros, long graceMicros) {
     Set<String> removed() {
       Set<String> removed = new LinkedHashSet<>(before);
       removed.removeAll(after);
@@ -74,10 +93,6 @@ final class EndToEndFigures {
     /** Whether both the answers before and after it were stable (one record set, every query). */
     boolean betweenStableAnswers() {
       return !drawnBefore && step.step().action() == Action.DNS;
-    }
-
-    long graceMicros() {
-      return drawnBefore ? DRAWN_GRACE_MICROS : GRACE_MICROS;
     }
   }
 
@@ -246,20 +261,23 @@ final class EndToEndFigures {
     for (int i = 0; i < steps.size(); i++) {
       Step step = steps.get(i).step();
       if (step.setsAnswers()) {
-        long visible = micros(steps.get(i).atNanos());
-        long graceEnd = visible + (drawn ? DRAWN_GRACE_MICROS : GRACE_MICROS);
+        long taken = micros(steps.get(i).atNanos());
+        long visible = taken;
+        long grace = drawn ? DRAWN_GRACE_MICROS : GRACE_MICROS;
         for (int j = i + 1; j < steps.size(); j++) {
           Step later = steps.get(j).step();
-          if (later.setsAnswers() || micros(steps.get(j).atNanos()) >= graceEnd) {
+          if (later.setsAnswers() || micros(steps.get(j).atNanos()) >= taken + grace) {
             break;
           }
           if (later.action() == Action.DNS_DOWN) {
             // No client can learn of the change before DNS answers again.
             visible = micros(result.step(Action.DNS_UP, null).atNanos());
+            grace = hiddenGraceMicros(visible - taken);
             break;
           }
         }
-        changes.add(new DnsChange(steps.get(i), answer, step.answerable(), drawn, visible));
+        changes.add(new DnsChange(steps.get(i), answer, step.answerable(), drawn, visible,
+            grace));
         answer = step.answerable();
         drawn = step.action() != Action.DNS;
       }
