@@ -79,6 +79,7 @@ class EndToEndCutoverTest {
     bind = Bind9Server.start("cutover.test");
     embedded = EmbeddedDnsServer.start();
     certificates = TestCertificates.forHosts(EndToEndRun.HOST);
+    new EndToEndRun(bind, embedded, certificates).warmUp();
   }
 
   @AfterAll

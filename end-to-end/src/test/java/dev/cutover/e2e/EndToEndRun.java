@@ -5,9 +5,13 @@ import dev.cutover.ResolvedAddressTypes;
 import dev.cutover.okhttp.CutoverOkHttp;
 import dev.cutover.testkit.ClientKind;
 import dev.cutover.testkit.CutoverRun;
+import dev.cutover.testkit.CutoverScript;
+import dev.cutover.testkit.CutoverScript.Server;
 import dev.cutover.testkit.DnsServer;
 import dev.cutover.testkit.TestCertificates;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * Plays one {@link EndToEndScenario} against one client kind with the kit's {@link CutoverRun}:
@@ -37,30 +41,62 @@ final class EndToEndRun {
     return scenario.dns == EndToEndScenario.Dns.BIND ? bind : embedded;
   }
 
+  /**
+   * Plays a short steady load with every client kind over both protocols, and keeps nothing.
+   * The first runs in a fresh JVM pay for class loading, the JIT and the first TLS handshakes; on
+   * a loaded machine that stalled every caller of the first scenario for seconds (handshakes cut
+   * off, the first requests done only after blue had gone), which measured the JVM's start, not
+   * the client.
+   */
+  void warmUp() throws IOException, InterruptedException {
+    CutoverScript steady = new CutoverScript("warm-up", List.of(new Server("blue", "127.0.0.2")),
+        List.of("blue"), Duration.ofMillis(1500), List.of());
+    for (boolean http2 : new boolean[] {false, true}) {
+      for (ClientKind kind : ClientKind.values()) {
+        CutoverRun run = runner(bind, EndToEndScenario.Shape.STEADY, http2);
+        if (kind != ClientKind.WRAPPED) {
+          run.play(steady, kind, null);
+          continue;
+        }
+        try (CutoverResolver resolver = resolver(bind)) {
+          run.play(steady, kind, plain -> CutoverOkHttp.wrap(plain, resolver));
+        }
+      }
+    }
+  }
+
   EndToEndFigures play(EndToEndScenario scenario, boolean http2, ClientKind kind)
       throws IOException, InterruptedException {
     DnsServer dns = dnsFor(scenario);
-    CutoverRun run = CutoverRun.builder(dns, HOST)
+    CutoverRun run = runner(dns, scenario.shape, http2);
+    if (kind != ClientKind.WRAPPED) {
+      return new EndToEndFigures(scenario, run.play(scenario.script, kind, null));
+    }
+    try (CutoverResolver resolver = resolver(dns)) {
+      return new EndToEndFigures(scenario, run.play(scenario.script, kind,
+          plain -> CutoverOkHttp.wrap(plain, resolver)));
+    }
+  }
+
+  private CutoverRun runner(DnsServer dns, EndToEndScenario.Shape shape, boolean http2) {
+    return CutoverRun.builder(dns, HOST)
         .ttl(EndToEndScenario.TTL)
-        .callers(scenario.shape.callers)
-        .thinkTime(scenario.shape.thinkTime)
-        .rampInterval(scenario.shape.rampInterval)
+        .callers(shape.callers)
+        .thinkTime(shape.thinkTime)
+        .rampInterval(shape.rampInterval)
         .maxRequestsPerCaller(MAX_REQUESTS_PER_CALLER)
         .seed(SEED)
         .tls(certificates)
         .http2(http2)
         .build();
-    if (kind != ClientKind.WRAPPED) {
-      return new EndToEndFigures(scenario, run.play(scenario.script, kind, null));
-    }
-    // The resolver on its defaults, as a user would start.
-    try (CutoverResolver resolver = CutoverResolver.builder()
+  }
+
+  /** The resolver on its defaults, as a user would start. */
+  private static CutoverResolver resolver(DnsServer dns) {
+    return CutoverResolver.builder()
         .nameServers(dns.address())
         .resolvedAddressTypes(ResolvedAddressTypes.IPV4_ONLY)
         .hostsFile(null)
-        .build()) {
-      return new EndToEndFigures(scenario, run.play(scenario.script, kind,
-          plain -> CutoverOkHttp.wrap(plain, resolver)));
-    }
+        .build();
   }
 }
