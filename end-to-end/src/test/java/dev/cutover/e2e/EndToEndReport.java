@@ -94,10 +94,12 @@ final class EndToEndReport {
       md.append("- **").append(kind.label()).append("**: ").append(kind.setup()).append('\n');
     }
     md.append("\n\"Late\" counts requests a removed address answered although they started more")
-        .append(" than TTL + 1 s after DNS served the change (after a weighted record's last")
-        .append(" change, ").append(EndToEndFigures.DRAWN_GRACE_MICROS / 1000).append(" ms; see")
-        .append(" EndToEndFigures); \"last\" is counted from when DNS served it (for the DNS")
-        .append(" outage, from when BIND was back). \"Connections opened\" counts the")
+        .append(" than TTL + 1 s after DNS served the change; after a change of a weighted record")
+        .append(" drawn per query, ").append(EndToEndFigures.DRAWN_GRACE_MICROS / 1000)
+        .append(" ms; after a change DNS took as it went down, from when BIND answered again,")
+        .append(" the resolver's retry back-off plus 1 s (see EndToEndFigures). \"Last\" is")
+        .append(" counted from when DNS served the change (for the DNS outage, from when BIND was")
+        .append(" back). \"Connections opened\" counts the")
         .append(" connections that carried requests; in brackets, the TCP connections the servers")
         .append(" accepted, unused ones included (over HTTP/2, calls that find no connection each")
         .append(" dial one and OkHttp keeps one of them).\n\n");
@@ -285,7 +287,7 @@ final class EndToEndReport {
 
   private static String dnsName(EndToEndScenario scenario) {
     return scenario.dns == EndToEndScenario.Dns.BIND ? "BIND 9"
-        : "the embedded DNS server (answers drawn per query)";
+        : "The embedded DNS server (answers drawn per query)";
   }
 
   static String okhttpVersion() {
