@@ -114,6 +114,23 @@ class CutoverMetricsTest {
   }
 
   @Test
+  void eachLookupServedStaleIsCounted() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
+    startResolver(CutoverResolver.builder().maxStale(Duration.ofSeconds(60)));
+    resolver.lookup(HOST);
+    dns.behavior(Behavior.SERVFAIL);
+    ticker.advance(Duration.ofSeconds(6));
+    resolver.lookup(HOST); // expired: served while the refresh runs, not yet known to be stale
+    await(Duration.ofSeconds(5), "the failed refresh", () -> registry.find("cutover.dns.queries")
+        .tag("target.host", HOST).tag("result", "failure").timer() != null);
+    assertNull(registry.find("cutover.dns.stale.answers").counter(), "nothing served stale yet");
+    resolver.lookup(HOST);
+    resolver.lookup(HOST); // the clock stands still: no retry is due, both are served stale
+    assertEquals(2.0, registry.get("cutover.dns.stale.answers").tag("target.host", HOST)
+        .counter().count());
+  }
+
+  @Test
   void eventsBeforeBindToLeaveNoUnregisteredGauge() {
     InetAddress address = Testing.ip("127.0.0.9");
     metrics.connectionRetired(HOST, address, RetireReason.ADDRESS_REMOVED); // not counted

@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,9 +93,12 @@ class ResolverEmbeddedDnsTest {
     start(builder());
     resolver.lookup(HOST);
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.3", "127.0.0.2");
-    ticker.advance(Duration.ofSeconds(5));
-    resolver.lookup(HOST);
-    await(Duration.ofSeconds(5), "the second query", () -> listener.queries.size() == 2);
+    // Not waiting for the queryCompleted event: a change would be told after it. A refresh
+    // completes only once its query's events have all been delivered, a change included. (The
+    // first forced refresh goes out at once; the clock stands still, so nothing else is due.)
+    assertEquals(List.of("127.0.0.2", "127.0.0.3"),
+        literals(resolver.refresh(HOST).toCompletableFuture().get(5, TimeUnit.SECONDS)));
+    assertEquals(2, listener.queries.size(), "the reordered answer was asked for and seen");
     assertEquals(List.of(), listener.changes);
   }
 
@@ -338,6 +342,35 @@ class ResolverEmbeddedDnsTest {
   }
 
   @Test
+  void negativeTtlZeroKeepsNoNegativeAnswer() throws Exception {
+    start(builder().negativeTtl(Duration.ZERO));
+    for (int i = 1; i <= 3; i++) {
+      UnknownHostException e =
+          assertThrows(UnknownHostException.class, () -> resolver.lookup("missing.cutover.test"));
+      assertTrue(e.getMessage().contains("NXDOMAIN"), e.getMessage());
+      assertEquals(i, dns.queryCount("missing.cutover.test", "A"),
+          "not cached: every lookup asks DNS, the clock standing still");
+    }
+    dns.setAddresses("missing.cutover.test", Duration.ofSeconds(5), "127.0.0.2");
+    assertEquals(List.of("127.0.0.2"), literals(resolver.lookup("missing.cutover.test")),
+        "a name that appears is answered at once");
+  }
+
+  @Test
+  void maxStaleZeroServesNothingPastTheTtl() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
+    start(builder().maxStale(Duration.ZERO));
+    resolver.lookup(HOST);
+    dns.behavior(Behavior.SERVFAIL);
+    ticker.advance(Duration.ofSeconds(5)); // the TTL is over; with maxStale 0 nothing is left
+    UnknownHostException e = assertThrows(UnknownHostException.class, () -> resolver.lookup(HOST));
+    assertTrue(e.getMessage().contains("SERVFAIL") && e.getMessage().contains("maxStale of 0 s"),
+        e.getMessage());
+    assertEquals(List.of(), listener.staleServed, "no stale answer served, not even once");
+    assertEquals(List.of(), listener.changes, "a failure is not an address change");
+  }
+
+  @Test
   void emptyAnswerFailsAsNoData() throws Exception {
     dns.setAddresses(HOST, Duration.ofSeconds(5));
     start(builder());
@@ -385,9 +418,15 @@ class ResolverEmbeddedDnsTest {
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
     try (EmbeddedDnsServer broken = EmbeddedDnsServer.start()) {
       broken.behavior(Behavior.SERVFAIL);
+      // Two servers: without the hand-over, the second is asked after its share of the time-out,
+      // 10 s. The bound is far from both that and from a healthy lookup's few milliseconds.
       start(builder().nameServers(broken.address(), dns.address())
-          .queryTimeout(Duration.ofSeconds(10)));
+          .queryTimeout(Duration.ofSeconds(20)));
+      long started = System.nanoTime();
       assertEquals(List.of("127.0.0.2"), literals(resolver.lookup(HOST)));
+      long tookMillis = (System.nanoTime() - started) / 1_000_000;
+      assertTrue(tookMillis < 5_000, "took " + tookMillis + " ms; the second server's turn was"
+          + " due after 10,000 ms, and a failed first server must hand over at once");
       assertEquals(1, broken.queryCount(HOST, "A"));
       assertEquals(1, dns.queryCount(HOST, "A"));
     }
@@ -406,7 +445,9 @@ class ResolverEmbeddedDnsTest {
   @Test
   void bothFamiliesAreQueriedAndIpv4ComesFirstByDefault() throws Exception {
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2", "::1");
-    start(builder().resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED));
+    // builder() asks for IPv4 only; the default is what is under test, so nothing is set here.
+    start(CutoverResolver.builder().nameServers(dns.address()).queryTimeout(Duration.ofSeconds(2))
+        .hostsFile(null).ticker(ticker::read));
     List<InetAddress> addresses = resolver.lookup(HOST);
     assertEquals(List.of(Testing.ip("127.0.0.2"), Testing.ip("::1")), addresses);
     assertEquals(1, dns.queryCount(HOST, "A"));
@@ -419,6 +460,15 @@ class ResolverEmbeddedDnsTest {
     dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2", "::1");
     start(builder().resolvedAddressTypes(ResolvedAddressTypes.IPV6_PREFERRED));
     assertEquals(List.of(Testing.ip("::1"), Testing.ip("127.0.0.2")), resolver.lookup(HOST));
+  }
+
+  @Test
+  void ipv6OnlyAsksForAaaaAlone() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2", "::1");
+    start(builder().resolvedAddressTypes(ResolvedAddressTypes.IPV6_ONLY));
+    assertEquals(List.of(Testing.ip("::1")), resolver.lookup(HOST));
+    assertEquals(0, dns.queryCount(HOST, "A"));
+    assertEquals(1, dns.queryCount(HOST, "AAAA"));
   }
 
   @Test
@@ -488,16 +538,30 @@ class ResolverEmbeddedDnsTest {
       dns.setAddresses("h" + i + ".cutover.test", Duration.ofSeconds(30), "127.0.0." + (i + 2));
     }
     start(builder().maxHosts(3));
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 3; i++) {
       resolver.lookup("h" + i + ".cutover.test");
       ticker.advance(Duration.ofMillis(100));
     }
-    int cached = 0;
-    for (int i = 0; i < 5; i++) {
-      cached += resolver.cachedAddresses("h" + i + ".cutover.test").isEmpty() ? 0 : 1;
+    // h0 came first but is used again: h1 is now the least recently used, so a cache that drops
+    // in insertion order would drop h0 instead.
+    resolver.lookup("h0.cutover.test");
+    ticker.advance(Duration.ofMillis(100));
+    resolver.lookup("h3.cutover.test");
+    assertEquals(List.of("h0", "h2", "h3"), tracked(5), "h1, the least recently used, goes");
+    ticker.advance(Duration.ofMillis(100));
+    resolver.lookup("h4.cutover.test");
+    assertEquals(List.of("h0", "h3", "h4"), tracked(5), "then h2");
+  }
+
+  /** Which of h0 to h{n-1} are cached. */
+  private List<String> tracked(int n) {
+    List<String> tracked = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (!resolver.cachedAddresses("h" + i + ".cutover.test").isEmpty()) {
+        tracked.add("h" + i);
+      }
     }
-    assertEquals(3, cached);
-    assertTrue(resolver.cachedAddresses("h0.cutover.test").isEmpty(), "least recent goes first");
+    return tracked;
   }
 
   @Test
@@ -535,6 +599,14 @@ class ResolverEmbeddedDnsTest {
     }
     assertEquals(List.of("127.0.0.2"), literals(resolver.cachedAddresses(HOST)),
         "30 s without a lookup, but tracked: still cached although idleTimeout is 20 s");
+    // Kept refreshed, not only kept: a new record arrives with no lookup at all.
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.3");
+    ticker.advance(Duration.ofSeconds(5));
+    resolver.track(HOST);
+    await(Duration.ofSeconds(5), "the tracked host's refresh to bring the new record",
+        () -> listener.changes.size() == 1);
+    assertEquals(Set.of(Testing.ip("127.0.0.2")), listener.changes.get(0).removed());
+    assertEquals(List.of("127.0.0.3"), literals(resolver.cachedAddresses(HOST)));
     resolver.track("10.0.0.1");
     resolver.track("not a host");
     resolver.track(null);

@@ -154,6 +154,8 @@ class TransitionsTest {
         Resolution.failure("still nothing", null), 13 * SECOND);
     assertEquals(Notice.NONE, second.notice(), "said once, when it started");
     assertEquals(2, second.state().failures());
+    assertEquals(13 * SECOND + 1_600_000_000L, second.state().answer().refreshAt,
+        "the next retry waits twice as long: 2 s * 0.8");
     assertEquals("still nothing", second.state().answer().staleCause.getMessage());
 
     Transition recovered =

@@ -48,6 +48,13 @@ import okhttp3.OkHttpClient;
  *       OkHttp produced it.
  * </ol>
  *
+ * <p>A request that may not be replayed (a POST or PATCH without the idempotency key, unless
+ * {@link Builder#retryNonIdempotent}; any one-shot or duplex body) is written to the network at
+ * most once per call, counting OkHttp's own re-sends ({@code retryOnConnectionFailure}, and its
+ * follow-up of a 503 with {@code Retry-After: 0}): the network interceptor refuses a further
+ * attempt before sending it, and the caller gets the failure or 503 of the attempt that may have
+ * reached the server.
+ *
  * <p>Thread-safety: this class is stateless; the clients it returns are as thread-safe as any
  * {@code OkHttpClient}. Works with OkHttp 5.x ({@code okhttp-jvm}) and 4.12.
  */
@@ -115,6 +122,7 @@ public final class CutoverOkHttp {
     private Ticker ticker = Ticker.systemTicker();
     private Clock wallClock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.SYSTEM;
+    private Duration evidenceWait = ClientWiring.EVIDENCE_WAIT;
 
     private Builder(OkHttpClient existing) {
       this.existing = existing;
@@ -341,6 +349,12 @@ public final class CutoverOkHttp {
       return this;
     }
 
+    /** For tests: the longest a failed attempt waits for the DNS answer it asked for. */
+    Builder evidenceWait(Duration evidenceWait) {
+      this.evidenceWait = Objects.requireNonNull(evidenceWait, "evidenceWait");
+      return this;
+    }
+
     /** For tests: the clock HTTP-date {@code Retry-After} values are measured against. */
     Builder wallClock(Clock wallClock) {
       this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
@@ -366,7 +380,7 @@ public final class CutoverOkHttp {
           idempotencyKeyHeader, retryUnavailable);
       DrainSettings drain = new DrainSettings(drainMode, addressQuarantine, maxConnectionAge);
       return ClientWiring.wrap(existing, chosen,
-          new WrapSettings(retry, drain, listeners, ticker, wallClock, sleeper));
+          new WrapSettings(retry, drain, listeners, ticker, wallClock, sleeper, evidenceWait));
     }
   }
 }

@@ -23,10 +23,12 @@ public enum DrainMode {
   /**
    * Public OkHttp API only; the default. A request that lands on a retired connection carries
    * {@code Connection: close}, which makes OkHttp itself retire the connection after that
-   * exchange. An HTTP/1.1 connection is also closed as soon as it is idle (at once if it already
-   * is; OkHttp then drops it from the pool unused). An idle HTTP/2 connection is not closed:
-   * without OkHttp's internals nothing proves that no stream is starting on it, so it is retired
-   * on its next use or closed by the pool's keep-alive limit.
+   * exchange. A connection, HTTP/1.1 or HTTP/2, is also closed as soon as it is idle (at once if
+   * it already is; OkHttp then drops it from the pool unused), so that no request waits on a
+   * connection to a server that vanished without closing it. "Idle" is the wrapped client's own
+   * count of calls on the connection, which hears of a call only after OkHttp has handed it the
+   * connection: a call handed it just as it closes has sent nothing, and is sent again on another
+   * connection without counting as an attempt.
    *
    * <p>Exact bound on HTTP/1.1: after a change is processed, a connection carries at most one
    * request beyond those already in flight. On HTTP/2, new streams may still be opened on a busy

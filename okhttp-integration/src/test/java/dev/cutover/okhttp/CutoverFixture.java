@@ -48,11 +48,19 @@ final class CutoverFixture implements AutoCloseable {
     this.blue = pair.get(0);
     this.green = pair.get(1);
     dns.setAddresses(HOST, TTL, "127.0.0.2");
-    this.resolver = CutoverResolver.builder()
+    this.resolver = newResolver(ticker);
+  }
+
+  /**
+   * Another resolver asking the same DNS server, on its own clock: for a test that needs a name
+   * with no history (a resolver tells a flip from a rotating answer by what it has seen).
+   */
+  CutoverResolver newResolver(FakeTicker clock) {
+    return CutoverResolver.builder()
         .nameServers(dns.address())
         .resolvedAddressTypes(ResolvedAddressTypes.IPV4_ONLY)
         .hostsFile(null)
-        .ticker(ticker::read)
+        .ticker(clock::read)
         .build();
   }
 

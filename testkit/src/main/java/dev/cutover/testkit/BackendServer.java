@@ -399,6 +399,8 @@ public final class BackendServer implements AutoCloseable {
   private final Object delayLock = new Object();
   // Guarded by delayLock; held requests wait on it and look again whenever it changes.
   private long delayNanos;
+  // Guarded by delayLock: requests waiting out the delay now.
+  private int heldCount;
   private volatile boolean closed;
   private final AtomicBoolean shutdownStarted = new AtomicBoolean();
   private final AtomicInteger acceptedConnections = new AtomicInteger();
@@ -729,6 +731,20 @@ public final class BackendServer implements AutoCloseable {
   }
 
   /**
+   * Returns the number of requests held by {@link #delay(Duration)} right now: read, and not yet
+   * answered. Unlike {@link #requestCount()}, it tells a request being held from one answered a
+   * moment ago whose response is still on its way, so a test can wait until each of its callers
+   * has a request held.
+   *
+   * @return the number of requests held
+   */
+  public int heldCount() {
+    synchronized (delayLock) {
+      return heldCount;
+    }
+  }
+
+  /**
    * Returns the number of requests with one method, counted as {@link #requestCount()} is.
    *
    * @param method the method, case-sensitive, such as {@code GET}
@@ -934,15 +950,26 @@ public final class BackendServer implements AutoCloseable {
   /** Holds a request for the current delay; returns false if the server shut down meanwhile. */
   private boolean awaitDelay(long receivedAt) throws InterruptedException {
     synchronized (delayLock) {
-      while (!isShutdown()) {
-        // Written so that it cannot overflow, even for a delay of Long.MAX_VALUE.
-        long remaining = delayNanos - (System.nanoTime() - receivedAt);
-        if (remaining <= 0) {
-          return true;
+      boolean held = false;
+      try {
+        while (!isShutdown()) {
+          // Written so that it cannot overflow, even for a delay of Long.MAX_VALUE.
+          long remaining = delayNanos - (System.nanoTime() - receivedAt);
+          if (remaining <= 0) {
+            return true;
+          }
+          if (!held) {
+            held = true;
+            heldCount++;
+          }
+          TimeUnit.NANOSECONDS.timedWait(delayLock, remaining);
         }
-        TimeUnit.NANOSECONDS.timedWait(delayLock, remaining);
+        return false;
+      } finally {
+        if (held) {
+          heldCount--;
+        }
       }
-      return false;
     }
   }
 

@@ -371,7 +371,8 @@ class BackendServerTest {
     OkHttpClient client = client(Transport.HTTP_1_1, blue);
     blue.delay(Duration.ofMinutes(1));
     CompletableFuture<Response> held = enqueue(client, blue, "/");
-    awaitTrue(() -> blue.requestCount() == 1);
+    awaitTrue(() -> blue.heldCount() == 1);
+    assertEquals(1, blue.requestCount(), "counted on arrival");
     blue.unavailable();
 
     assertFalse(held.isDone());
@@ -380,6 +381,7 @@ class BackendServerTest {
       assertEquals(200, response.code(), "answered as when it arrived");
       assertEquals("blue", response.body().string());
     }
+    assertEquals(0, blue.heldCount(), "answered: no longer held");
   }
 
   @ParameterizedTest

@@ -7,6 +7,9 @@ import okhttp3.OkHttpClient;
 
 /** Builds the wrapped client from the user's: same everything, plus Cutover's four parts. */
 public final class ClientWiring {
+  /** How long a failed attempt waits for DNS evidence by default; see RetryInterceptor. */
+  public static final java.time.Duration EVIDENCE_WAIT = RetryInterceptor.EVIDENCE_WAIT;
+
   private ClientWiring() {}
 
   public static OkHttpClient wrap(
@@ -27,8 +30,9 @@ public final class ClientWiring {
     return existing.newBuilder()
         .dns(new ResolverDns(resolver, quarantine))
         .eventListenerFactory(call -> new CutoverEventListener(userListeners.create(call), tracker))
-        .addInterceptor(new RetryInterceptor(policy, tracker, resolver, ticker, settings.sleeper()))
-        .addNetworkInterceptor(new DrainInterceptor(tracker, retirer))
+        .addInterceptor(new RetryInterceptor(policy, tracker, resolver, ticker, settings.sleeper(),
+            settings.evidenceWait().toNanos()))
+        .addNetworkInterceptor(new DrainInterceptor(tracker, retirer, policy.replay()))
         .build();
   }
 }

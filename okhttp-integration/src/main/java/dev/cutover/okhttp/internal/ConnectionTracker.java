@@ -40,8 +40,11 @@ final class ConnectionTracker implements ResolverListener {
   private final Retirer retirer;
   private final Quarantine quarantine;
   private final Map<Connection, TrackedConnection> connections = new ConcurrentHashMap<>();
-  /** The connection an attempt failed on, for the retry interceptor; only on failure paths. */
-  private final Map<Call, TrackedConnection> failedAttempts = new ConcurrentHashMap<>();
+  /**
+   * What earlier attempts of a call did, for its later attempts; only on failure paths, removed
+   * when the retry interceptor is done with the call and again at callEnd / callFailed.
+   */
+  private final Map<Call, CallHistory> histories = new ConcurrentHashMap<>();
   private volatile int purgeAt = 64;
 
   private final Ticker ticker;
@@ -76,12 +79,24 @@ final class ConnectionTracker implements ResolverListener {
     return connection == null ? null : connections.get(connection);
   }
 
-  void acquired(Connection connection) {
+  /**
+   * A call was handed this connection. If Cutover had closed it in the meantime (a drain of a
+   * connection its own count said was idle, racing OkHttp's hand-out), the call is marked: nothing
+   * can have been sent on it, and whatever the attempt fails with (OkHttp 5 fails at once, setting
+   * the closed socket's time-out; the network interceptor refuses the rest) is not a failure of
+   * the request. OkHttp 4.12 hands out a pooled connection before its health check and then
+   * discards it if closed: marked too, and cleared when the attempt reaches the network on
+   * another connection.
+   */
+  void acquired(Call call, Connection connection) {
     Route route = connection.route();
     InetSocketAddress socketAddress = route.socketAddress();
     InetAddress address = socketAddress.getAddress();
-    if (route.proxy().type() != Proxy.Type.DIRECT || address == null
-        || OkHttpCompat.isClosedOnAcquire(connection)) {
+    if (route.proxy().type() != Proxy.Type.DIRECT || address == null) {
+      return;
+    }
+    if (OkHttpCompat.isClosedOnAcquire(connection)) {
+      historyFor(call).closedAtAcquire = true;
       return;
     }
     String host = route.address().url().host();
@@ -94,7 +109,8 @@ final class ConnectionTracker implements ResolverListener {
       }
     }
     if (!tracked.acquire()) {
-      return; // closed by us: the network interceptor refuses it before anything is sent
+      historyFor(call).closedAtAcquire = true;
+      return;
     }
     // Pooled connections mean no lookups; tell the resolver the host is still in use.
     resolver.track(host);
@@ -153,7 +169,7 @@ final class ConnectionTracker implements ResolverListener {
    * has answered, whether the address left (see {@link #addressLeft}).
    */
   void unavailable(Call call, TrackedConnection tracked) {
-    failedAttempts.put(call, tracked);
+    historyFor(call).failedOn = tracked;
     askDns(tracked.host, tracked.address);
   }
 
@@ -166,10 +182,24 @@ final class ConnectionTracker implements ResolverListener {
     if (call.isCanceled()) {
       return;
     }
-    failedAttempts.put(call, tracked);
+    historyFor(call).failedOn = tracked;
     if (!BenignFailures.isOnReusedConnection(call, tracked)) {
       askDns(tracked.host, tracked.address);
     }
+  }
+
+  /**
+   * The request went out and no usable answer came back (a read time-out, an unparseable
+   * response). Unlike a broken keep-alive connection, that says nothing benign: DNS is asked
+   * whether the address is still the host's, which decides whether the retry interceptor sends
+   * a request that may be repeated elsewhere.
+   */
+  void answerFailed(Call call, TrackedConnection tracked) {
+    if (call.isCanceled()) {
+      return;
+    }
+    historyFor(call).failedOn = tracked;
+    askDns(tracked.host, tracked.address);
   }
 
   /**
@@ -197,13 +227,88 @@ final class ConnectionTracker implements ResolverListener {
   }
 
   TrackedConnection takeFailedAttempt(Call call) {
-    return failedAttempts.isEmpty() ? null : failedAttempts.remove(call);
+    CallHistory history = history(call);
+    if (history == null) {
+      return null;
+    }
+    TrackedConnection failedOn = history.failedOn;
+    history.failedOn = null;
+    return failedOn;
   }
 
-  void forget(Call call) {
-    if (!failedAttempts.isEmpty()) {
-      failedAttempts.remove(call);
+  /**
+   * Records that an attempt of a request that may not be replayed may have been processed by the
+   * server: from now on no attempt of that request may reach the network (see {@link
+   * DrainInterceptor}).
+   *
+   * @param why the failure after which it may have been, or a stand-in naming the response
+   */
+  void mayHaveReachedServer(Call call, IOException why) {
+    CallHistory history = historyFor(call);
+    if (history.reachedServer == null) {
+      history.reachedServer = why;
     }
+  }
+
+  /**
+   * Why an earlier attempt of this call may have been processed by a server, or null if none may
+   * have been (or the request may be replayed, which is not recorded).
+   */
+  IOException reachedServer(Call call) {
+    CallHistory history = history(call);
+    return history == null ? null : history.reachedServer;
+  }
+
+  /**
+   * Whether this call was handed a connection Cutover had already closed since the last time an
+   * attempt of it reached the network; taking it clears it.
+   */
+  boolean takeClosedAtAcquire(Call call) {
+    CallHistory history = history(call);
+    if (history == null || !history.closedAtAcquire) {
+      return false;
+    }
+    history.closedAtAcquire = false;
+    return true;
+  }
+
+  /** An attempt of this call reached the network on a connection that is open. */
+  void reachedNetwork(Call call) {
+    CallHistory history = history(call);
+    if (history != null) {
+      history.closedAtAcquire = false;
+    }
+  }
+
+  /** Remembers a {@code Retry-After} hidden from OkHttp's own follow-up of a 503. */
+  void hideRetryAfter(Call call, String value) {
+    historyFor(call).hiddenRetryAfter = value;
+  }
+
+  /** The {@code Retry-After} hidden from OkHttp for this call, or null. */
+  String hiddenRetryAfter(Call call) {
+    CallHistory history = history(call);
+    return history == null ? null : history.hiddenRetryAfter;
+  }
+
+  /** Forgets what this call's attempts did; at the end of the call, or of its retry loop. */
+  void forget(Call call) {
+    if (!histories.isEmpty()) {
+      histories.remove(call);
+    }
+  }
+
+  private CallHistory history(Call call) {
+    return histories.isEmpty() ? null : histories.get(call);
+  }
+
+  private CallHistory historyFor(Call call) {
+    return histories.computeIfAbsent(call, c -> new CallHistory());
+  }
+
+  /** Calls with a history kept; for tests that check nothing is left behind. */
+  int historiesKept() {
+    return histories.size();
   }
 
   /**

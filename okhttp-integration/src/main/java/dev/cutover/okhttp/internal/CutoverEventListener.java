@@ -31,10 +31,20 @@ final class CutoverEventListener extends EventListener {
     this.tracker = tracker;
   }
 
+  /**
+   * The user's listener first, as for every other event. The tracker does not need to hear of
+   * the acquisition at once: OkHttp has handed the connection to the call before either listener
+   * hears of it, and a close the tracker decides in between is refused to the call before it sends
+   * anything (see {@link Retirer#closesOnCount}). It must hear of it, though, even if the user's
+   * listener throws, or it could count a connection in use as idle.
+   */
   @Override
   public void connectionAcquired(Call call, Connection connection) {
-    tracker.acquired(connection);
-    delegate.connectionAcquired(call, connection);
+    try {
+      delegate.connectionAcquired(call, connection);
+    } finally {
+      tracker.acquired(call, connection);
+    }
   }
 
   @Override

@@ -59,6 +59,24 @@ public final class OkHttpCompat {
   }
 
   /**
+   * Whether an exchange failed in a way that proves the server did not process the request, so
+   * that it may be sent again whatever its method: OkHttp's {@code ConnectionShutdownException}
+   * (a new HTTP/2 stream on a connection already shut down; OkHttp itself counts it as "send not
+   * started"), or an HTTP/2 stream reset with {@code REFUSED_STREAM}, which RFC 9113 section 8.7
+   * defines as "closed prior to any processing" (also what OkHttp gives the streams a GOAWAY left
+   * unprocessed). Both classes are in {@code okhttp3.internal.http2} in 4.12 and 5.x; matched by
+   * name, and the reset by its message, which both versions write as "stream was reset: CODE".
+   */
+  static boolean isUnprocessed(java.io.IOException failure) {
+    String type = failure.getClass().getName();
+    if (type.equals("okhttp3.internal.http2.ConnectionShutdownException")) {
+      return true;
+    }
+    return type.equals("okhttp3.internal.http2.StreamResetException")
+        && "stream was reset: REFUSED_STREAM".equals(failure.getMessage());
+  }
+
+  /**
    * Checks that {@link #markNoNewExchanges} works on this OkHttp: {@code RealConnection} has the
    * {@code setNoNewExchanges(boolean)} setter, which has the same Java signature in 4.12 and 5.x
    * (the {@code noNewExchanges()} method is name-mangled in 4.12 and would fail to link there).

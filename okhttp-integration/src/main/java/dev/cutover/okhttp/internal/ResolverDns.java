@@ -20,9 +20,24 @@ final class ResolverDns implements Dns {
     this.quarantine = quarantine;
   }
 
+  /**
+   * Looks the host up. A closed resolver is an {@link UnknownHostException} here, the exception
+   * OkHttp expects of a {@code Dns} and reports as the call's failure; an {@link
+   * IllegalStateException} would escape OkHttp's handling of I/O failures (and, for an enqueued
+   * call, reach the dispatcher thread's uncaught-exception handler instead of the callback).
+   */
   @Override
   public List<InetAddress> lookup(String hostname) throws UnknownHostException {
-    return quarantine.reorder(hostname, resolver.lookup(hostname));
+    List<InetAddress> addresses;
+    try {
+      addresses = resolver.lookup(hostname);
+    } catch (IllegalStateException closed) {
+      UnknownHostException failure = new UnknownHostException(hostname
+          + ": the CutoverResolver of this client was closed (" + closed.getMessage() + ")");
+      failure.initCause(closed);
+      throw failure;
+    }
+    return quarantine.reorder(hostname, addresses);
   }
 
   @Override

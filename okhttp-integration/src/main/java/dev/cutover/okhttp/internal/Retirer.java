@@ -13,9 +13,15 @@ abstract class Retirer {
 
   /**
    * Whether the tracker may close a retired connection when its own in-use count (kept from
-   * connectionAcquired / connectionReleased events) reaches zero. Those events are delivered
-   * outside OkHttp's locks, so on a multiplexed connection the count is not proof enough: only
-   * an HTTP/1.x connection, which carries one exchange at a time, is closed that way.
+   * connectionAcquired / connectionReleased events) reaches zero.
+   *
+   * <p>Those events are delivered outside OkHttp's locks: a call may already hold the connection
+   * inside OkHttp when the count says it is idle. That call cannot have sent anything yet (its
+   * connectionAcquired comes before its network interceptors run), and {@link
+   * TrackedConnection#acquire()} tells it the connection is closed, so the network interceptor
+   * refuses it before writing a byte ({@link RetiredConnectionException}) and the retry
+   * interceptor sends it again on another connection, as no attempt at all. So a close on the
+   * count can never cut an exchange, on HTTP/1.1 or HTTP/2 (RaceTest widens that window).
    */
   abstract boolean closesOnCount(TrackedConnection connection);
 
@@ -31,8 +37,12 @@ abstract class Retirer {
   }
 
   /**
-   * Nothing to do at the time of retirement: the network interceptor adds {@code Connection:
-   * close} to the next request on the connection, and OkHttp retires it after that exchange.
+   * Nothing to do to a busy connection at the time of retirement: the network interceptor adds
+   * {@code Connection: close} to the next request on it, and OkHttp retires it after that
+   * exchange. An idle one, HTTP/2 included, is closed at once, and a busy one once its count of
+   * calls falls to zero: an idle HTTP/2 connection left open would be used by the next request,
+   * and if its server vanished without closing it (packets dropped), that request would wait for
+   * its read time-out.
    */
   static final class PublicApi extends Retirer {
     @Override
@@ -47,7 +57,7 @@ abstract class Retirer {
 
     @Override
     boolean closesOnCount(TrackedConnection connection) {
-      return !connection.isMultiplexed();
+      return true;
     }
   }
 

@@ -35,39 +35,60 @@ import okhttp3.Response;
 final class RetryInterceptor implements Interceptor {
   private static final System.Logger LOG = System.getLogger("dev.cutover.okhttp");
   /**
-   * The longest an attempt waits for the DNS answer its failure asked for. A query in flight is
-   * normally answered within milliseconds; past this the decision is made on what is known. A
-   * rate-limited refresh (one per host per minTtl) is not waited for at all.
+   * The longest an attempt waits for the DNS answer its failure asked for, unless a test says
+   * otherwise. A query in flight is normally answered within milliseconds; past this the decision
+   * is made on what is known. A rate-limited refresh (one per host per minTtl) is not waited for
+   * at all.
    */
-  private static final long EVIDENCE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  static final java.time.Duration EVIDENCE_WAIT = java.time.Duration.ofMillis(250);
   /** How often a wait for DNS looks whether the call was canceled. */
   private static final long CANCEL_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private static final long BUDGET_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /**
+   * Attempts refused for a connection Cutover closed that one call may go through before the
+   * refusal is given up on and thrown. Each is a different closed connection (OkHttp drops one it
+   * finds closed), so this is only a guard against a loop nobody has seen.
+   */
+  private static final int MAX_REFUSED_CONNECTIONS = 16;
 
   private final RetryPolicy policy;
   private final ConnectionTracker tracker;
   private final CutoverResolver resolver;
   private final Ticker ticker;
   private final Sleeper sleeper;
+  private final long evidenceWaitNanos;
   private final AtomicLong lastBudgetWarning = new AtomicLong(Long.MIN_VALUE / 2);
 
   RetryInterceptor(RetryPolicy policy, ConnectionTracker tracker, CutoverResolver resolver,
-      Ticker ticker, Sleeper sleeper) {
+      Ticker ticker, Sleeper sleeper, long evidenceWaitNanos) {
     this.policy = policy;
     this.tracker = tracker;
     this.resolver = resolver;
     this.ticker = ticker;
     this.sleeper = sleeper;
+    this.evidenceWaitNanos = evidenceWaitNanos;
   }
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    Request request = chain.request();
     Call call = chain.call();
+    try {
+      return attempts(chain, call);
+    } finally {
+      // No attempt of this call can follow: OkHttp's own run inside proceed(), and a user's
+      // interceptor that calls proceed() again starts a new loop here.
+      tracker.forget(call);
+    }
+  }
+
+  private Response attempts(Chain chain, Call call) throws IOException {
+    Request request = chain.request();
     policy.recordRequest();
     long started = ticker.read();
     CutoverListener.RetryReason firstReason = null;
-    for (int attempt = 1; ; attempt++) {
+    int refusedConnections = 0;
+    int attempt = 1;
+    while (true) {
       Response response = null;
       IOException failure = null;
       try {
@@ -80,20 +101,43 @@ final class RetryInterceptor implements Interceptor {
         finished(request, firstReason, attempt - 1, true);
         return response;
       }
+      if (failure instanceof ReplayRefusedException refused) {
+        // OkHttp tried to send the request again by itself; the caller gets what plain OkHttp
+        // without its own retries would have given.
+        finished(request, firstReason, attempt - 1, false);
+        throw replayRefused(call, refused);
+      }
+      boolean reachedServer = tracker.reachedServer(call) != null;
+      boolean closedAtAcquire = tracker.takeClosedAtAcquire(call);
+      boolean closedUnderIt = failure != null
+          && (failure instanceof RetiredConnectionException || closedAtAcquire);
+      if (closedUnderIt
+          && refusedConnections < MAX_REFUSED_CONNECTIONS && !call.isCanceled()
+          && (!reachedServer || policy.replay().mayRepeat(request))) {
+        // OkHttp handed this call a connection Cutover had just closed as idle (the close won
+        // the race with the call's acquire event; see Retirer.closesOnCount), and the attempt
+        // failed before anything was written: OkHttp 5 at once ("Socket is closed", setting its
+        // time-out), otherwise refused by the network interceptor. Plain OkHttp would have had that connection, so
+        // this is not an attempt: no back-off, no budget, whatever maxAttempts says. OkHttp finds
+        // the closed socket unhealthy and gives the next proceed() another connection.
+        refusedConnections++;
+        continue;
+      }
       boolean addressLeft = false;
       if (!call.isCanceled() && attempt < policy.settings().maxAttempts()
-          && policy.mayRetry(request, failure)) {
+          && policy.mayRetry(request, failure, reachedServer)) {
         addressLeft = awaitDnsEvidence(call, request.url().host(), failedOn, started);
       }
       RetryDecision decision = policy.decide(new Attempt(request, attempt, response, failure,
-          started, call.timeout().timeoutNanos(), call.isCanceled(), addressLeft));
+          started, call.timeout().timeoutNanos(), call.isCanceled(), addressLeft,
+          reachedServer));
       if (decision instanceof Stop stop) {
         if (stop.reason() == StopReason.BUDGET_EXHAUSTED) {
           budgetExhausted(request);
         }
         finished(request, firstReason, attempt - 1, false);
         if (response != null) {
-          return response;
+          return withHiddenHeaderRestored(call, response);
         }
         throw failure;
       }
@@ -106,8 +150,12 @@ final class RetryInterceptor implements Interceptor {
       }
       if (addressLeft && failedOn != null) {
         // HTTP/1.1: the call would otherwise reuse its own connection, to the address that left,
-        // for the retry. The call holds it alone until the call ends (OkHttp releases a call's
-        // connection only then), so closing it here touches no other call.
+        // for the retry. No other call can be using it, or get it, between the close of the
+        // response above and this line: OkHttp releases a call's connection only when the whole
+        // interceptor chain has returned (RealCall.callDone runs once expectMoreExchanges is
+        // false, which only noMoreExchanges() sets, at the chain's end; 4.12 and 5.x alike), and
+        // an HTTP/1.1 connection a call holds is not eligible for another (allocation limit 1).
+        // Shown by RaceTest.aConnectionClosedBetweenAttemptsIsNeverAnotherCalls.
         failedOn.closeExclusive();
       }
       LOG.log(Level.DEBUG, "{0} {1}: {2}{3}, attempt {4} of {5} in {6} ms", request.method(),
@@ -117,7 +165,31 @@ final class RetryInterceptor implements Interceptor {
       if (retry.delayNanos() > 0) {
         sleeper.sleep(retry.delayNanos(), call);
       }
+      attempt++;
     }
+  }
+
+  /**
+   * The failure of the attempt that may have reached the server, which is what the caller of
+   * plain OkHttp without its own retries would get, with the refusal suppressed under it for the
+   * record.
+   */
+  private IOException replayRefused(Call call, ReplayRefusedException refused) {
+    IOException earlier = tracker.reachedServer(call);
+    if (earlier == null || earlier instanceof CallHistory.Answered) {
+      return refused;
+    }
+    earlier.addSuppressed(refused);
+    return earlier;
+  }
+
+  /** A 503 whose {@code Retry-After: 0} was hidden from OkHttp gets it back for the caller. */
+  private Response withHiddenHeaderRestored(Call call, Response response) {
+    String retryAfter = tracker.hiddenRetryAfter(call);
+    if (retryAfter == null || response.header("Retry-After") != null) {
+      return response;
+    }
+    return response.newBuilder().header("Retry-After", retryAfter).build();
   }
 
   private void budgetExhausted(Request request) {
@@ -142,7 +214,7 @@ final class RetryInterceptor implements Interceptor {
   }
 
   /**
-   * Waits, within {@link #EVIDENCE_WAIT_NANOS}, the call's time-out and its cancellation, for the
+   * Waits, within {@link #EVIDENCE_WAIT}, the call's time-out and its cancellation, for the
    * DNS query the failure asked for (the same one: the resolver shares a query in flight and
    * rate-limits new ones), then returns whether the failed attempt's address has left the host.
    */
@@ -154,7 +226,7 @@ final class RetryInterceptor implements Interceptor {
     } catch (IllegalStateException closed) {
       return false; // no resolver, no evidence: the server's own failure, as far as anyone knows
     }
-    long budget = EVIDENCE_WAIT_NANOS;
+    long budget = evidenceWaitNanos;
     long callTimeout = call.timeout().timeoutNanos();
     if (callTimeout > 0) {
       budget = Math.min(budget, callTimeout - (ticker.read() - callStarted));

@@ -41,9 +41,13 @@ final class RetryPolicy {
    * @param callTimeoutNanos the call's time-out; zero for none
    * @param canceled whether the call is canceled
    * @param addressLeft whether DNS no longer names the address the attempt went to
+   * @param reachedServer whether this or an earlier attempt of the call, OkHttp's own included,
+   *     may have been processed by a server (see {@link ConnectionTracker#reachedServer}); only
+   *     recorded for requests that may not be replayed
    */
   record Attempt(Request request, int number, Response response, IOException failure,
-      long callStartedNanos, long callTimeoutNanos, boolean canceled, boolean addressLeft) {}
+      long callStartedNanos, long callTimeoutNanos, boolean canceled, boolean addressLeft,
+      boolean reachedServer) {}
 
   private final RetrySettings settings;
   private final ReplayPolicy replay;
@@ -66,6 +70,11 @@ final class RetryPolicy {
     return settings;
   }
 
+  /** Which requests may be sent again; shared with the network interceptor. */
+  ReplayPolicy replay() {
+    return replay;
+  }
+
   /** Counts a call towards the budget retries are a share of. */
   void recordRequest() {
     budget.recordRequest();
@@ -79,9 +88,15 @@ final class RetryPolicy {
   /**
    * Whether a retry is possible at all for this outcome, whatever DNS says and before any budget
    * is spent: so that nobody waits for DNS evidence about a request that will not be retried.
+   *
+   * @param reachedServer whether an attempt of the call may have been processed by a server
+   *     already (see {@link Attempt#reachedServer})
    */
-  boolean mayRetry(Request request, IOException failure) {
+  boolean mayRetry(Request request, IOException failure, boolean reachedServer) {
     if (!ReplayPolicy.bodyIsReplayable(request)) {
+      return failure != null && !reachedServer && ReplayPolicy.bodyUntouched(failure);
+    }
+    if (reachedServer && !replay.mayRepeat(request)) {
       return false;
     }
     if (failure == null) {
@@ -89,7 +104,8 @@ final class RetryPolicy {
     }
     ReplayPolicy.Reach reach = ReplayPolicy.reach(failure);
     return reach == ReplayPolicy.Reach.NOT_SENT
-        || (reach == ReplayPolicy.Reach.MAYBE_SENT && replay.mayRepeat(request));
+        || ((reach == ReplayPolicy.Reach.MAYBE_SENT || reach == ReplayPolicy.Reach.NO_ANSWER)
+            && replay.mayRepeat(request));
   }
 
   RetryDecision decide(Attempt attempt) {
@@ -104,16 +120,24 @@ final class RetryPolicy {
     RetryReason reason;
     if (attempt.failure() != null) {
       ReplayPolicy.Reach reach = ReplayPolicy.reach(attempt.failure());
-      if (reach == ReplayPolicy.Reach.NOT_RETRYABLE) {
+      if (reach == ReplayPolicy.Reach.NOT_RETRYABLE
+          || (reach == ReplayPolicy.Reach.NO_ANSWER && !attempt.addressLeft())) {
+        // A read time-out or garbled answer from a server DNS still names: a slow or broken
+        // server, not a cutover, and a retry would only load it more.
         return new Stop(StopReason.NOT_RETRYABLE);
       }
-      if (!ReplayPolicy.bodyIsReplayable(request)) {
+      if (!ReplayPolicy.bodyIsReplayable(request)
+          && (attempt.reachedServer() || !ReplayPolicy.bodyUntouched(attempt.failure()))) {
+        // Unless no attempt wrote a byte of it (a refused connection): then it is untouched.
         return new Stop(StopReason.BODY_NOT_REPLAYABLE);
       }
-      if (reach == ReplayPolicy.Reach.MAYBE_SENT && !replay.mayRepeat(request)) {
+      if ((reach != ReplayPolicy.Reach.NOT_SENT || attempt.reachedServer())
+          && !replay.mayRepeat(request)) {
+        // Also when this attempt sent nothing: one of OkHttp's own attempts before it may have.
         return new Stop(StopReason.NOT_IDEMPOTENT);
       }
       reason = reach == ReplayPolicy.Reach.NOT_SENT
+          && ReplayPolicy.isConnectFailure(attempt.failure())
           ? RetryReason.CONNECT_FAILURE : RetryReason.CONNECTION_FAILURE;
     } else {
       if (!ReplayPolicy.bodyIsReplayable(request)) {

@@ -16,6 +16,7 @@ import java.util.List;
  * @param ticker the time source for back-off, deadlines, quarantine, budget and connection age
  * @param wallClock the clock HTTP-date {@code Retry-After} values are measured against
  * @param sleeper how the wait between attempts is spent
+ * @param evidenceWait the longest a failed attempt waits for the DNS answer it asked for
  */
 public record WrapSettings(
     RetrySettings retry,
@@ -23,7 +24,8 @@ public record WrapSettings(
     List<CutoverListener> listeners,
     Ticker ticker,
     Clock wallClock,
-    Sleeper sleeper) {
+    Sleeper sleeper,
+    java.time.Duration evidenceWait) {
 
   public WrapSettings {
     listeners = List.copyOf(listeners);

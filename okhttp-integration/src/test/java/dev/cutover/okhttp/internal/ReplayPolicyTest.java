@@ -82,17 +82,48 @@ class ReplayPolicyTest {
 
   @Test
   void failuresARetryCannotHelpAreNotRetried() {
-    assertEquals(Reach.NOT_RETRYABLE, ReplayPolicy.reach(new SocketTimeoutException("timeout")),
-        "a slow server is not a cutover");
-    assertEquals(Reach.NOT_RETRYABLE,
-        ReplayPolicy.reach(new SocketTimeoutException("Read timed out")));
     assertEquals(Reach.NOT_RETRYABLE,
         ReplayPolicy.reach(new SSLPeerUnverifiedException("Hostname not verified")));
     SSLHandshakeException badCertificate = new SSLHandshakeException("PKIX path building failed");
     badCertificate.initCause(new CertificateException("untrusted"));
     assertEquals(Reach.NOT_RETRYABLE, ReplayPolicy.reach(badCertificate));
-    assertEquals(Reach.NOT_RETRYABLE, ReplayPolicy.reach(new ProtocolException("bad status")));
     assertEquals(Reach.NOT_RETRYABLE, ReplayPolicy.reach(new UnknownHostException("nxdomain")));
     assertEquals(Reach.NOT_RETRYABLE, ReplayPolicy.reach(new InterruptedIOException("canceled")));
+    assertEquals(Reach.NOT_RETRYABLE, ReplayPolicy.reach(new ReplayRefusedException("again")),
+        "a replay Cutover refused is never retried, though it is a ProtocolException");
+  }
+
+  @Test
+  void aSentRequestWithoutAUsableAnswerIsNoAnswer() {
+    assertEquals(Reach.NO_ANSWER, ReplayPolicy.reach(new SocketTimeoutException("timeout")));
+    assertEquals(Reach.NO_ANSWER, ReplayPolicy.reach(new SocketTimeoutException("Read timed out")));
+    assertEquals(Reach.NO_ANSWER, ReplayPolicy.reach(new ProtocolException("bad status")));
+  }
+
+  /** OkHttp's own words for "the server did not process it": safe for any method. */
+  @Test
+  void aRefusedStreamOrAShutDownConnectionSentNothing() {
+    assertEquals(Reach.NOT_SENT, ReplayPolicy.reach(
+        new okhttp3.internal.http2.StreamResetException(
+            okhttp3.internal.http2.ErrorCode.REFUSED_STREAM)));
+    assertEquals(Reach.NOT_SENT,
+        ReplayPolicy.reach(new okhttp3.internal.http2.ConnectionShutdownException()));
+    assertEquals(Reach.MAYBE_SENT, ReplayPolicy.reach(
+        new okhttp3.internal.http2.StreamResetException(
+            okhttp3.internal.http2.ErrorCode.CANCEL)), "any other reset may have been processed");
+  }
+
+  /**
+   * OkHttp retries by itself, and hands the earlier failures along as suppressed exceptions: a
+   * refused connection after a reset means the request may have reached a server.
+   */
+  @Test
+  void anEarlierAttemptThatMayHaveBeenSentCounts() {
+    ConnectException refused = new ConnectException("Failed to connect to /127.0.0.2:80");
+    assertEquals(Reach.NOT_SENT, ReplayPolicy.reach(refused));
+    refused.addSuppressed(new ConnectException("Failed to connect to /127.0.0.3:80"));
+    assertEquals(Reach.NOT_SENT, ReplayPolicy.reach(refused), "other routes refused too");
+    refused.addSuppressed(new SocketException("Connection reset"));
+    assertEquals(Reach.MAYBE_SENT, ReplayPolicy.reach(refused));
   }
 }

@@ -32,6 +32,33 @@ class RetryAfterTest {
         "a date in the past means now");
   }
 
+  /**
+   * RFC 9110 section 5.6.7: recipients must accept the two obsolete forms as well, RFC 850's with
+   * a two-digit year and C's asctime(), both in GMT.
+   */
+  @Test
+  void theTwoObsoleteHttpDateFormsAreAcceptedToo() {
+    assertEquals(Duration.ofSeconds(3), RetryAfter.parse("Saturday, 21-Nov-26 12:00:03 GMT", NOW));
+    assertEquals(Duration.ofSeconds(3), RetryAfter.parse("Sat Nov 21 12:00:03 2026", NOW));
+    assertEquals(Duration.ofSeconds(86_403),
+        RetryAfter.parse("Sun Nov 22 12:00:03 2026", NOW), "a two-digit day");
+    Clock early = Clock.fixed(Instant.parse("2026-11-01T12:00:00Z"), ZoneOffset.UTC);
+    assertEquals(Duration.ofSeconds(5), RetryAfter.parse("Sun Nov  1 12:00:05 2026", early),
+        "a one-digit day, padded with a space");
+    assertEquals(Duration.ZERO, RetryAfter.parse("Wednesday, 21-Nov-90 12:00:03 GMT", NOW),
+        "a two-digit year more than 50 years ahead is in the past: 1990, not 2090");
+  }
+
+  /** What OkHttp takes for "send it again at once" after a 503. */
+  @Test
+  void zeroSecondsIsRecognisedAsOkHttpReadsIt() {
+    assertEquals(true, RetryAfter.isZeroSeconds("0"));
+    assertEquals(true, RetryAfter.isZeroSeconds("00"));
+    assertEquals(false, RetryAfter.isZeroSeconds("1"));
+    assertEquals(false, RetryAfter.isZeroSeconds("Sat, 21 Nov 2026 12:00:03 GMT"));
+    assertEquals(false, RetryAfter.isZeroSeconds(""));
+  }
+
   @Test
   void absentOrUnreadableValuesAreIgnored() {
     assertNull(RetryAfter.parse(null, NOW));

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,7 +91,7 @@ class RetryPolicyTest {
         policy.decide(unavailable(Requests.get(), 4, null)));
     Request get = Requests.get();
     Attempt canceled = new Attempt(get, 1, Requests.status(get, 503, null), null, 0, 0, true,
-        false);
+        false, false);
     assertEquals(new Stop(StopReason.CANCELED), policy.decide(canceled));
   }
 
@@ -125,8 +126,19 @@ class RetryPolicyTest {
     RetryPolicy policy = policy();
     assertEquals(new Retry(100 * MS, RetryReason.CONNECT_FAILURE),
         policy.decide(failed(Requests.post(), 1, new ConnectException("refused"))));
+    assertEquals(new Retry(100 * MS, RetryReason.CONNECT_FAILURE), policy.decide(failed(
+        Requests.withBody("POST", new OneShotBody("once")), 1, new ConnectException("refused"))),
+        "a body never written is untouched, one-shot or not");
+    ConnectException afterReset = new ConnectException("refused");
+    afterReset.addSuppressed(new SocketException("Connection reset"));
     assertEquals(new Stop(StopReason.BODY_NOT_REPLAYABLE), policy.decide(failed(
-        Requests.withBody("POST", new OneShotBody("once")), 1, new ConnectException("refused"))));
+        Requests.withBody("PUT", new OneShotBody("once")), 1, afterReset)),
+        "OkHttp's earlier attempt wrote it");
+    assertEquals(new Stop(StopReason.BODY_NOT_REPLAYABLE), policy.decide(failed(
+        Requests.withBody("PUT", new OneShotBody("once")), 1,
+        new okhttp3.internal.http2.StreamResetException(
+            okhttp3.internal.http2.ErrorCode.REFUSED_STREAM))),
+        "a refused stream was not processed, but its body may have been written");
   }
 
   @Test
@@ -148,12 +160,12 @@ class RetryPolicyTest {
     long timeout = Duration.ofSeconds(1).toNanos();
     ticker.advance(Duration.ofMillis(899));
     Attempt early = new Attempt(get, 1, Requests.status(get, 503, null), null, 0, timeout,
-        false, false);
+        false, false, false);
     assertEquals(new Retry(100 * MS, RetryReason.STATUS_503), policy.decide(early));
     ticker.advance(Duration.ofMillis(1));
     assertEquals(new Stop(StopReason.CALL_TIMEOUT), policy.decide(early), "900 + 100 ms >= 1 s");
     Attempt noTimeout =
-        new Attempt(get, 1, Requests.status(get, 503, null), null, 0, 0, false, false);
+        new Attempt(get, 1, Requests.status(get, 503, null), null, 0, 0, false, false, false);
     assertEquals(new Retry(100 * MS, RetryReason.STATUS_503), policy.decide(noTimeout));
   }
 
@@ -202,12 +214,39 @@ class RetryPolicyTest {
   @Test
   void retryIsPossibleOnlyForReplayableRequestsAndRetryableFailures() {
     RetryPolicy policy = policy();
-    assertTrue(policy.mayRetry(Requests.get(), null));
-    assertFalse(policy.mayRetry(Requests.post(), null));
-    assertTrue(policy.mayRetry(Requests.post(), new ConnectException("refused")));
-    assertFalse(policy.mayRetry(Requests.post(), new SocketException("Connection reset")));
-    assertFalse(policy.mayRetry(Requests.get(), new SocketTimeoutException("timeout")));
-    assertFalse(policy.mayRetry(Requests.withBody("PUT", new OneShotBody("once")), null));
+    assertTrue(policy.mayRetry(Requests.get(), null, false));
+    assertFalse(policy.mayRetry(Requests.post(), null, false));
+    assertTrue(policy.mayRetry(Requests.post(), new ConnectException("refused"), false));
+    assertFalse(policy.mayRetry(Requests.post(), new SocketException("Connection reset"), false));
+    assertTrue(policy.mayRetry(Requests.get(), new SocketTimeoutException("timeout"), false),
+        "worth asking DNS: from an address that left, a GET goes elsewhere");
+    assertFalse(policy.mayRetry(Requests.post(), new SocketTimeoutException("timeout"), false));
+    assertFalse(policy.mayRetry(Requests.get(), new SSLPeerUnverifiedException("host"), false));
+    assertFalse(policy.mayRetry(Requests.withBody("PUT", new OneShotBody("once")), null, false));
+  }
+
+  /**
+   * OkHttp's own retry of a POST whose exchange broke, ending in a refused connection: the
+   * exception on top says "not sent", the one suppressed under it says the POST may have reached
+   * the server; and where OkHttp's retry was refused before sending, only the call's history
+   * knows.
+   */
+  @Test
+  void aRequestThatMayHaveReachedTheServerInAnEarlierAttemptIsNotRetried() {
+    RetryPolicy policy = policy();
+    ConnectException refusedAfterReset = new ConnectException("Failed to connect");
+    refusedAfterReset.addSuppressed(new SocketException("Connection reset"));
+    assertFalse(policy.mayRetry(Requests.post(), refusedAfterReset, false));
+    assertEquals(new Stop(StopReason.NOT_IDEMPOTENT),
+        policy.decide(failed(Requests.post(), 1, refusedAfterReset)));
+    assertTrue(policy.mayRetry(Requests.get(), refusedAfterReset, false), "a GET still may");
+
+    ConnectException refused = new ConnectException("Failed to connect");
+    assertFalse(policy.mayRetry(Requests.post(), refused, true));
+    assertEquals(new Stop(StopReason.NOT_IDEMPOTENT), policy.decide(
+        new Attempt(Requests.post(), 1, null, refused, 0, 0, false, false, true)));
+    assertTrue(policy.mayRetry(Requests.post().newBuilder().header("Idempotency-Key", "k")
+        .build(), refused, true), "a keyed POST still may");
   }
 
   @Test
@@ -222,16 +261,35 @@ class RetryPolicyTest {
 
   private static Attempt unavailable(Request request, int number, String retryAfter) {
     return new Attempt(request, number, Requests.status(request, 503, retryAfter), null, 0, 0,
-        false, false);
+        false, false, false);
   }
 
   private static Attempt unavailableFromAnAddressThatLeft(Request request, int number,
       String retryAfter) {
     return new Attempt(request, number, Requests.status(request, 503, retryAfter), null, 0, 0,
-        false, true);
+        false, true, false);
+  }
+
+  /**
+   * A read time-out or an unparseable answer from a server DNS still names is a slow or broken
+   * server: never retried. From an address that left DNS it is the old environment going away:
+   * a request that may be repeated goes elsewhere at once; one that may not, never.
+   */
+  @Test
+  void noAnswerIsRetriedOnlyAwayFromAnAddressThatLeftDns() {
+    RetryPolicy policy = policy();
+    for (IOException noAnswer : new IOException[] {new SocketTimeoutException("timeout"),
+        new java.net.ProtocolException("Unexpected status line: ...")}) {
+      assertEquals(new Stop(StopReason.NOT_RETRYABLE),
+          policy.decide(failed(Requests.get(), 1, noAnswer)), noAnswer.toString());
+      assertEquals(new Retry(0, RetryReason.CONNECTION_FAILURE), policy.decide(
+          new Attempt(Requests.get(), 1, null, noAnswer, 0, 0, false, true, false)));
+      assertEquals(new Stop(StopReason.NOT_IDEMPOTENT), policy.decide(
+          new Attempt(Requests.post(), 1, null, noAnswer, 0, 0, false, true, true)));
+    }
   }
 
   private static Attempt failed(Request request, int number, IOException failure) {
-    return new Attempt(request, number, null, failure, 0, 0, false, false);
+    return new Attempt(request, number, null, failure, 0, 0, false, false, false);
   }
 }
