@@ -19,7 +19,9 @@ import dev.cutover.testkit.Load.Attempt;
 import dev.cutover.testkit.TestCertificates;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -115,9 +117,45 @@ class EndToEndCutoverTest {
     assertEquals(expected, OkHttpCompat.version());
   }
 
+  /**
+   * The scenarios this run plays: all of them, or those {@value #SCENARIOS_PROPERTY} names
+   * (comma-separated, e.g. {@code FLIP_503_GONE,LOAD_SHEDDING}), so that a CI job with little
+   * time can run a subset. Filtered here, not skipped: a scenario left out is never a test.
+   */
   static Stream<Arguments> scenarios() {
-    return Stream.of(EndToEndScenario.values())
+    return selected(System.getProperty(SCENARIOS_PROPERTY)).stream()
         .flatMap(s -> Stream.of(Arguments.of(s, false), Arguments.of(s, true)));
+  }
+
+  /** The system property naming the scenarios to play; unset or blank, all of them. */
+  static final String SCENARIOS_PROPERTY = "cutover.e2e.scenarios";
+
+  /**
+   * The scenarios a value of {@value #SCENARIOS_PROPERTY} names, in the enum's order.
+   *
+   * @throws IllegalArgumentException if it names no scenario, or one that does not exist: a typo
+   *     must not quietly run fewer scenarios than were asked for
+   */
+  static List<EndToEndScenario> selected(String names) {
+    if (names == null || names.isBlank()) {
+      return List.of(EndToEndScenario.values());
+    }
+    Set<EndToEndScenario> chosen = EnumSet.noneOf(EndToEndScenario.class);
+    List<String> unknown = new ArrayList<>();
+    for (String name : names.split(",", -1)) {
+      String trimmed = name.trim();
+      try {
+        chosen.add(EndToEndScenario.valueOf(trimmed));
+      } catch (IllegalArgumentException e) {
+        unknown.add("'" + trimmed + "'");
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("-D" + SCENARIOS_PROPERTY + "=" + names + ": no scenario"
+          + " named " + String.join(", ", unknown) + "; expected comma-separated names from "
+          + Arrays.toString(EndToEndScenario.values()) + ", or unset for all");
+    }
+    return List.copyOf(chosen);
   }
 
   @ParameterizedTest(name = "{0}, http2={1}")
