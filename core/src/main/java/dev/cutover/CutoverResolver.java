@@ -192,8 +192,11 @@ public final class CutoverResolver implements AutoCloseable {
   }
 
   /**
-   * Registers a listener for address changes, query outcomes and stale answers. A listener added
-   * twice is called twice.
+   * Registers a listener for address changes, query outcomes and stale answers. Listeners are
+   * told apart by identity, and each is called once per event however often it was added: a
+   * listener added again (by several clients that share this resolver and one metrics listener,
+   * say) is counted, not called twice, and stays registered until {@link #removeListener removed}
+   * as many times as it was added. The resolver holds its listeners strongly.
    *
    * @param listener the listener
    * @throws NullPointerException if listener is null
@@ -203,7 +206,8 @@ public final class CutoverResolver implements AutoCloseable {
   }
 
   /**
-   * Removes one registration of a listener; does nothing if it was not registered.
+   * Undoes one {@link #addListener}: the listener is no longer called once it has been removed as
+   * many times as it was added. Does nothing if it is not registered.
    *
    * @param listener the listener
    */

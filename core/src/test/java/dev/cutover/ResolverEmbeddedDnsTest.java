@@ -659,4 +659,31 @@ class ResolverEmbeddedDnsTest {
     assertEquals(List.of("127.0.0.3"), literals(resolver.cachedAddresses(HOST)));
   }
 
+  @Test
+  void aListenerAddedTwiceIsCalledOnceAndStaysUntilRemovedTwice() throws Exception {
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.2");
+    resolver = builder().build();
+    RecordingListener twice = new RecordingListener();
+    resolver.addListener(twice);
+    resolver.addListener(twice);
+    // Called after the one above (listeners are called in the order first added): once it has an
+    // event, the one above has had its own.
+    resolver.addListener(listener);
+    resolver.lookup(HOST);
+    await(Duration.ofSeconds(5), "the first query's event", () -> listener.queries.size() == 1);
+    assertEquals(List.of(HOST + " SUCCESS"), twice.queries, "one event, told once");
+
+    resolver.removeListener(twice);
+    ticker.advance(Duration.ofSeconds(5));
+    resolver.lookup(HOST);
+    await(Duration.ofSeconds(5), "the second query's event", () -> listener.queries.size() == 2);
+    assertEquals(2, twice.queries.size(), "still registered: added twice, removed once");
+
+    resolver.removeListener(twice);
+    resolver.removeListener(twice); // one too many: nothing to undo
+    ticker.advance(Duration.ofSeconds(5));
+    resolver.lookup(HOST);
+    await(Duration.ofSeconds(5), "the third query's event", () -> listener.queries.size() == 3);
+    assertEquals(2, twice.queries.size(), "removed as often as added: no longer called");
+  }
 }

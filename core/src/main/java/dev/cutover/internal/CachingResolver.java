@@ -126,6 +126,11 @@ public final class CachingResolver implements AutoCloseable {
     cache.removeListener(listener);
   }
 
+  /** Distinct listeners registered now; for tests that check nothing is left behind. */
+  public int listenerCount() {
+    return cache.listenerCount();
+  }
+
   public List<InetSocketAddress> nameServers() {
     return nameServers;
   }

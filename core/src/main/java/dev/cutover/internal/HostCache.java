@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -64,7 +63,7 @@ final class HostCache implements AutoCloseable {
   private final int maxHosts;
   private final long waitBudgetNanos;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-  private final List<ResolverListener> listeners = new CopyOnWriteArrayList<>();
+  private final ListenerRegistry listeners = new ListenerRegistry();
   /** Where listeners are called: a few threads, so that one slow listener stalls one host. */
   private final ThreadPoolExecutor listenerThreads;
   private volatile boolean closed;
@@ -96,6 +95,10 @@ final class HostCache implements AutoCloseable {
 
   void removeListener(ResolverListener listener) {
     listeners.remove(listener);
+  }
+
+  int listenerCount() {
+    return listeners.size();
   }
 
   /**
@@ -452,7 +455,7 @@ final class HostCache implements AutoCloseable {
   }
 
   private void fire(Consumer<ResolverListener> event) {
-    for (ResolverListener listener : listeners) {
+    for (ResolverListener listener : listeners.current()) {
       try {
         event.accept(listener);
       } catch (RuntimeException e) {

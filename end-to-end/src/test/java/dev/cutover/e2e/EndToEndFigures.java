@@ -2,7 +2,9 @@ package dev.cutover.e2e;
 
 import dev.cutover.testkit.CutoverRun.ExecutedStep;
 import dev.cutover.testkit.CutoverRun.Result;
+import dev.cutover.testkit.CutoverRun.ServerTotals;
 import dev.cutover.testkit.CutoverScript.Action;
+import dev.cutover.testkit.CutoverScript.Step;
 import dev.cutover.testkit.Load.Attempt;
 import dev.cutover.testkit.Load.Exchange;
 import java.util.ArrayList;
@@ -19,21 +21,63 @@ import java.util.concurrent.TimeUnit;
  * of the load.
  */
 final class EndToEndFigures {
+  private static final long TTL_MICROS = EndToEndScenario.TTL.toNanos() / 1000;
+
   /**
    * How long after a DNS change is published a client may still send to a removed address: the
    * effective TTL (the record's 1 s, inside the resolver's default bounds of 1 s to 30 s) plus
    * 1 s.
    */
-  static final long GRACE_MICROS = EndToEndScenario.TTL.toNanos() / 1000 + 1_000_000;
+  static final long GRACE_MICROS = TTL_MICROS + 1_000_000;
 
   /**
-   * A DNS step, with the answer before and after it.
+   * The same when the answers before the change were drawn per query (a weighted record): the
+   * README's bound for a host that alternates between two answers, an address missing from 8
+   * answers in a row is removed. The resolver asks again at 80% of the TTL, on a sweep every
+   * 100 ms, so an answer comes at least every 0.9 s: the first one without the address at most
+   * 0.9 s after the change, the eighth at most 7.2 s after it; plus the 1 s every flip gets.
+   */
+  static final long DRAWN_GRACE_MICROS = 8 * (TTL_MICROS * 4 / 5 + 100_000) + 1_000_000;
+
+  /**
+   * The same for a change DNS took as it stopped answering: no client can learn of it before DNS
+   * answers again, and then only at its next retry. The resolver retries a failed refresh after a
+   * back-off of 1 s doubling per failure (minTtl to maxTtl), jittered by 0.8 to 1.2, on a sweep
+   * every 100 ms. An outage of {@code outageMicros}, from the change to DNS answering again,
+   * holds at most n failures, where 0.8 s x (2^(n-1) - 1) is within it (the first as it starts,
+   * each later one at least 0.8 x the wait before it); the wait after the n-th, at most 1.2 x
+   * 2^(n-1) s plus a sweep, is when the next retry comes; plus the 1 s every flip gets.
+   */
+  static long hiddenGraceMicros(long outageMicros) {
+    int failures = 1;
+    while (800_000L * ((1L << failures) - 1) <= outageMicros) {
+      failures++;
+    }
+    return (long) (1.2 * TTL_MICROS * (1L << (failures - 1))) + 100_000 + 1_000_000;
+  }
+
+  /**
+   * The shortest a "late request" window may be: the time, after the grace, in which the removed
+   * server still listens, DNS no longer names it and the load runs. Shorter, and a client that
+   * never left the server could pass unseen.
+   */
+  static final long MIN_WINDOW_MICROS = 1_500_000;
+
+  /**
+   * A step that sets the name's answers, with the servers that could be answered before and
+   * after it.
    *
    * @param step the step
-   * @param before the servers in the answer before it
-   * @param after the servers in the answer after it
+   * @param before the servers that could be answered before it
+   * @param after the servers that can be answered after it
+   * @param drawnBefore whether the answers before it were drawn per query (rotating or weighted)
+   * @param visibleMicros when a client could first learn of it: when DNS took it, or, if DNS
+   *     stopped before the grace had passed, when DNS answered again
+   * @param graceMicros how long after {@code visibleMicros} a client may still send to an
+   *     address it removed
    */
-  record DnsChange(ExecutedStep step, List<String> before, List<String> after) {
+  record DnsChange(ExecutedStep step, List<String> before, List<String> after,
+      boolean drawnBefore, long visibleMicros, long graceMicros) {
     Set<String> removed() {
       Set<String> removed = new LinkedHashSet<>(before);
       removed.removeAll(after);
@@ -46,35 +90,52 @@ final class EndToEndFigures {
       return kept;
     }
 
-    long atMicros() {
-      return micros(step.atNanos());
+    /** Whether both the answers before and after it were stable (one record set, every query). */
+    boolean betweenStableAnswers() {
+      return !drawnBefore && step.step().action() == Action.DNS;
     }
   }
 
   /**
-   * A server a DNS step took out of the answer, and until when it stayed out.
+   * A server a change took out of the answers, and the window in which it must no longer be
+   * answering: from the grace's end until a later change puts it back, it goes, or the load ends.
    *
-   * @param change the step
+   * @param change the change
    * @param server the server removed
-   * @param untilMicros when a later step put it back, or {@link Long#MAX_VALUE}
+   * @param untilMicros the window's end
    */
   record Removal(DnsChange change, String server, long untilMicros) {
-    long atMicros() {
-      return change.atMicros();
+    /** When the window starts: the grace after the change could be seen. */
+    long fromMicros() {
+      return change.visibleMicros() + change.graceMicros();
     }
 
-    /** Responses from the removed server to requests sent once the grace period had passed. */
+    long windowMicros() {
+      return untilMicros - fromMicros();
+    }
+
+    /** Responses from the removed server to requests sent in the window. */
     List<Attempt> late(Result result) {
-      return answeredBy(result, server, atMicros() + GRACE_MICROS, untilMicros);
+      return answeredBy(result, server, fromMicros(), untilMicros);
     }
 
-    /** From the publish to the last request the removed server answered; -1 if none. */
+    /** Requests, to any server, sent in the window: what a client that stayed would have sent. */
+    long sentInWindow(Result result) {
+      return sentBetween(result, fromMicros(), untilMicros);
+    }
+
+    /** From when the change could be seen to the last request the server answered; -1 if none. */
     long lastAfterMicros(Result result) {
       long last = -1;
-      for (Attempt attempt : answeredBy(result, server, atMicros(), untilMicros)) {
-        last = Math.max(last, micros(attempt.sentNanos()) - atMicros());
+      for (Attempt attempt : answeredBy(result, server, change.visibleMicros(), untilMicros)) {
+        last = Math.max(last, micros(attempt.sentNanos()) - change.visibleMicros());
       }
       return last;
+    }
+
+    String describe() {
+      return server + " after '" + change.step().step().label() + "' (window "
+          + millis(fromMicros()) + " to " + millis(untilMicros) + " ms)";
     }
   }
 
@@ -89,10 +150,22 @@ final class EndToEndFigures {
   final List<Removal> removals;
   /** Responses from removed servers after the grace period, over every removal. */
   final long lateToRemoved;
-  /** The longest time from a publish to the last request a removed server answered; -1 if none. */
+  /** The longest time from a change to the last request a removed server answered; -1 if none. */
   final long lastToRemovedMicros;
   /** Connections the client held open to each server that went away, as it went, summed. */
   final int openWhenGone;
+  /**
+   * Connections that carried requests, summed over the servers: what the client opened and
+   * used. Over HTTP/2, calls that find no connection each dial one at once and OkHttp keeps one,
+   * closing the others unused; those are in {@link #connectionsAccepted} only.
+   */
+  final int connectionsOpened;
+  /** TCP connections the servers accepted from the client, summed, used or not. */
+  final int connectionsAccepted;
+  /** The servers that answered at least one request. */
+  final Set<String> serversUsed;
+  /** Requests each caller completed, by caller index. */
+  final long[] perCaller;
 
   EndToEndFigures(EndToEndScenario scenario, Result result) {
     this.scenario = scenario;
@@ -103,7 +176,7 @@ final class EndToEndFigures {
     this.exceptions = result.exchanges().stream().filter(e -> e.failure() != null).count();
     this.retries = result.retries();
     this.changes = changes(scenario, result);
-    this.removals = removals(changes);
+    this.removals = removals(result, changes);
     long late = 0;
     long last = -1;
     for (Removal removal : removals) {
@@ -119,6 +192,28 @@ final class EndToEndFigures {
       }
     }
     this.openWhenGone = open;
+    int opened = 0;
+    int accepted = 0;
+    Set<String> used = new LinkedHashSet<>();
+    for (Map.Entry<String, ServerTotals> server : result.servers().entrySet()) {
+      opened += server.getValue().connections();
+      accepted += server.getValue().acceptedConnections();
+      if (server.getValue().requests() > 0) {
+        used.add(server.getKey());
+      }
+    }
+    this.connectionsOpened = opened;
+    this.connectionsAccepted = accepted;
+    this.serversUsed = Set.copyOf(used);
+    this.perCaller = new long[scenario.shape.callers];
+    for (Exchange exchange : result.exchanges()) {
+      perCaller[exchange.caller()]++;
+    }
+  }
+
+  /** Requests per second sent in {@code [fromMicros, untilMicros)}. */
+  double ratePerSecond(long fromMicros, long untilMicros) {
+    return sentBetween(result, fromMicros, untilMicros) * 1e6 / (untilMicros - fromMicros);
   }
 
   /** The connections open just before a change to the servers it kept, by server. */
@@ -151,26 +246,61 @@ final class EndToEndFigures {
     return found;
   }
 
+  /** Requests that started in {@code [fromMicros, untilMicros)}. */
+  static long sentBetween(Result result, long fromMicros, long untilMicros) {
+    return result.exchanges().stream()
+        .filter(e -> micros(e.startNanos()) >= fromMicros && micros(e.startNanos()) < untilMicros)
+        .count();
+  }
+
   private static List<DnsChange> changes(EndToEndScenario scenario, Result result) {
     List<DnsChange> changes = new ArrayList<>();
     List<String> answer = scenario.script.initialAnswer();
-    for (ExecutedStep step : result.steps()) {
-      if (step.step().action() == Action.DNS) {
-        changes.add(new DnsChange(step, answer, step.step().servers()));
-        answer = step.step().servers();
+    boolean drawn = false;
+    List<ExecutedStep> steps = result.steps();
+    for (int i = 0; i < steps.size(); i++) {
+      Step step = steps.get(i).step();
+      if (step.setsAnswers()) {
+        long taken = micros(steps.get(i).atNanos());
+        long visible = taken;
+        long grace = drawn ? DRAWN_GRACE_MICROS : GRACE_MICROS;
+        for (int j = i + 1; j < steps.size(); j++) {
+          Step later = steps.get(j).step();
+          if (later.setsAnswers() || micros(steps.get(j).atNanos()) >= taken + grace) {
+            break;
+          }
+          if (later.action() == Action.DNS_DOWN) {
+            // No client can learn of the change before DNS answers again.
+            visible = micros(result.step(Action.DNS_UP, null).atNanos());
+            grace = hiddenGraceMicros(visible - taken);
+            break;
+          }
+        }
+        changes.add(new DnsChange(steps.get(i), answer, step.answerable(), drawn, visible,
+            grace));
+        answer = step.answerable();
+        drawn = step.action() != Action.DNS;
       }
     }
     return changes;
   }
 
-  private static List<Removal> removals(List<DnsChange> changes) {
+  private static List<Removal> removals(Result result, List<DnsChange> changes) {
+    long loadEnd = result.script().duration().toNanos() / 1000;
     List<Removal> removals = new ArrayList<>();
     for (int i = 0; i < changes.size(); i++) {
       for (String server : changes.get(i).removed()) {
-        long until = Long.MAX_VALUE;
+        long until = loadEnd;
         for (int j = i + 1; j < changes.size(); j++) {
           if (changes.get(j).after().contains(server)) {
-            until = changes.get(j).atMicros();
+            until = Math.min(until, changes.get(j).visibleMicros());
+            break;
+          }
+        }
+        for (ExecutedStep step : result.steps()) {
+          if (step.step().action() == Action.GONE && step.step().servers().contains(server)
+              && step.atNanos() > changes.get(i).step().atNanos()) {
+            until = Math.min(until, micros(step.atNanos()));
             break;
           }
         }

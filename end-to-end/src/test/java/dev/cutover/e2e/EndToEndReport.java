@@ -17,11 +17,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Writes what the end-to-end suite saw: per scenario and protocol a JSON file with every request
@@ -49,8 +51,10 @@ final class EndToEndReport {
         .append(",\n  \"description\": ").append(quote(scenario.script.description()))
         .append(",\n  \"protocol\": ").append(quote(first.protocol()))
         .append(",\n  \"ttlSeconds\": ").append(EndToEndScenario.TTL.toSeconds())
-        .append(",\n  \"callers\": ").append(EndToEndRun.CALLERS)
-        .append(",\n  \"thinkTimeMillis\": ").append(EndToEndRun.THINK_TIME.toMillis())
+        .append(",\n  \"dnsServer\": ").append(quote(scenario.dns.name()))
+        .append(",\n  \"callers\": ").append(scenario.shape.callers)
+        .append(",\n  \"thinkTimeMillis\": ").append(scenario.shape.thinkTime.toMillis())
+        .append(",\n  \"rampIntervalMillis\": ").append(scenario.shape.rampInterval.toMillis())
         .append(",\n  \"runs\": [");
     for (Iterator<EndToEndFigures> it = runs.iterator(); it.hasNext(); ) {
       runJson(json, it.next());
@@ -65,9 +69,9 @@ final class EndToEndReport {
     }
     HtmlReport.write(directory.resolve(base + ".html"),
         "Cutover end to end: " + scenario.name() + ", " + first.protocol(),
-        scenario.script.description() + ". BIND 9 serves the name with a "
-            + EndToEndScenario.TTL.toSeconds() + " s TTL; " + EndToEndRun.CALLERS
-            + " callers; TLS with host name verification.",
+        scenario.script.description() + ". " + dnsName(scenario) + " serves the name with a "
+            + EndToEndScenario.TTL.toSeconds() + " s TTL; " + scenario.shape.describe()
+            + "; TLS with host name verification.",
         BUCKET, table(runs), panels);
   }
 
@@ -80,25 +84,42 @@ final class EndToEndReport {
         .append(System.getProperty("java.vm.name")).append(' ')
         .append(System.getProperty("java.version")).append(", ")
         .append(Runtime.getRuntime().availableProcessors()).append(" CPUs, ")
-        .append(okhttpVersion()).append(". BIND 9 serves the name with a ")
-        .append(EndToEndScenario.TTL.toSeconds()).append(" s TTL; ")
-        .append(EndToEndRun.CALLERS).append(" callers, each pausing ")
-        .append(EndToEndRun.THINK_TIME.toMillis()).append(" ms between GETs.\n\n");
+        .append(okhttpVersion()).append(". Every record has a ")
+        .append(EndToEndScenario.TTL.toSeconds()).append(" s TTL.\n\n");
+    // Only the scenarios played (-Dcutover.e2e.scenarios may name a few), in the suite's order.
+    for (EndToEndScenario scenario : EnumSet.copyOf(
+        runs.stream().map(r -> r.scenario).collect(Collectors.toList()))) {
+      md.append("- `").append(scenario.name()).append("`: ").append(scenario.description)
+          .append(". ").append(dnsName(scenario)).append("; ").append(scenario.shape.describe())
+          .append(".\n");
+    }
+    md.append('\n');
     for (ClientKind kind : ClientKind.values()) {
       md.append("- **").append(kind.label()).append("**: ").append(kind.setup()).append('\n');
     }
     md.append("\n\"Late\" counts requests a removed address answered although they started more")
-        .append(" than TTL + 1 s after the DNS change was published.\n\n");
+        .append(" than TTL + 1 s after DNS served the change; after a change of a weighted record")
+        .append(" drawn per query, ").append(EndToEndFigures.DRAWN_GRACE_MICROS / 1000)
+        .append(" ms; after a change DNS took as it went down, from when BIND answered again,")
+        .append(" the resolver's retry back-off plus 1 s (see EndToEndFigures). \"Last\" is")
+        .append(" counted from when DNS served the change (for the DNS outage, from when BIND was")
+        .append(" back). \"Connections opened\" counts the")
+        .append(" connections that carried requests; in brackets, the TCP connections the servers")
+        .append(" accepted, unused ones included (over HTTP/2, calls that find no connection each")
+        .append(" dial one and OkHttp keeps one of them).\n\n");
     List<String> header = List.of("scenario", "protocol", "client", "requests", "failed",
         "503", "exceptions", "retries", "late to a removed address",
-        "last to a removed address (ms after publish)", "connections open to a server as it went");
+        "last to a removed address (ms)", "connections open to a server as it went",
+        "connections opened", "servers that answered");
     List<List<String>> rows = new ArrayList<>();
     for (EndToEndFigures run : runs) {
       rows.add(List.of(run.scenario.name(), run.result.protocol(),
           run.result.kind().label(), String.valueOf(run.requests), String.valueOf(run.failures),
           String.valueOf(run.http503), String.valueOf(run.exceptions),
           String.valueOf(run.retries), String.valueOf(run.lateToRemoved),
-          EndToEndFigures.millis(run.lastToRemovedMicros), String.valueOf(run.openWhenGone)));
+          EndToEndFigures.millis(run.lastToRemovedMicros), String.valueOf(run.openWhenGone),
+          run.connectionsOpened + " (" + run.connectionsAccepted + ")",
+          String.valueOf(run.serversUsed.size())));
     }
     md.append(HtmlReport.markdown(new HtmlReport.Table(header, rows)));
     md.append("\nEvery request of every run, and a chart per client kind: the `.json` and")
@@ -148,7 +169,8 @@ final class EndToEndReport {
     }
     json.append("},\n     \"callFields\": [\"startMicros\", \"endMicros\", \"server\", ")
         .append("\"status\", \"protocol\", \"error\", ")
-        .append("\"attempts: [sentMicros, server, status] per response on the wire\"],")
+        .append("\"attempts: [sentMicros, server, status] per response on the wire\", ")
+        .append("\"caller\"],")
         .append("\n     \"calls\": [");
     for (Iterator<Exchange> it = result.exchanges().iterator(); it.hasNext(); ) {
       Exchange call = it.next();
@@ -163,7 +185,7 @@ final class EndToEndReport {
             .append(quote(attempt.backend())).append(", ").append(attempt.code()).append(']')
             .append(attempts.hasNext() ? ", " : "");
       }
-      json.append("]]").append(it.hasNext() ? "," : "");
+      json.append("], ").append(call.caller()).append(']').append(it.hasNext() ? "," : "");
     }
     json.append("]}");
   }
@@ -178,15 +200,21 @@ final class EndToEndReport {
         .append(", \"lastToRemovedAddressMillis\": ")
         .append(run.lastToRemovedMicros < 0 ? "null"
             : EndToEndFigures.millis(run.lastToRemovedMicros))
-        .append(", \"openConnectionsWhenGone\": ").append(run.openWhenGone).append('}');
+        .append(", \"openConnectionsWhenGone\": ").append(run.openWhenGone)
+        .append(", \"connectionsOpened\": ").append(run.connectionsOpened)
+        .append(", \"connectionsAccepted\": ").append(run.connectionsAccepted)
+        .append(", \"serversThatAnswered\": ").append(run.serversUsed.size())
+        .append(", \"fewestRequestsOfACaller\": ")
+        .append(java.util.Arrays.stream(run.perCaller).min().orElse(0)).append('}');
   }
 
   private static HtmlReport.Table table(List<EndToEndFigures> runs) {
     List<String> header = new ArrayList<>();
     header.add("");
     String[] names = {"requests", "failed", "503 responses", "exceptions", "retries",
-        "late to a removed address", "last to a removed address (ms after publish)",
-        "connections open to a server as it went"};
+        "late to a removed address", "last to a removed address (ms after DNS served the change)",
+        "connections open to a server as it went", "connections opened",
+        "servers that answered"};
     List<List<String>> rows = new ArrayList<>();
     for (String name : names) {
       List<String> row = new ArrayList<>();
@@ -198,7 +226,9 @@ final class EndToEndReport {
       String[] values = {String.valueOf(run.requests), String.valueOf(run.failures),
           String.valueOf(run.http503), String.valueOf(run.exceptions),
           String.valueOf(run.retries), String.valueOf(run.lateToRemoved),
-          EndToEndFigures.millis(run.lastToRemovedMicros), String.valueOf(run.openWhenGone)};
+          EndToEndFigures.millis(run.lastToRemovedMicros), String.valueOf(run.openWhenGone),
+          run.connectionsOpened + " (" + run.connectionsAccepted + " accepted)",
+          String.valueOf(run.serversUsed.size())};
       for (int i = 0; i < values.length; i++) {
         rows.get(i).add(values[i]);
       }
@@ -257,6 +287,11 @@ final class EndToEndReport {
           .append(it.hasNext() ? ", " : "");
     }
     return text.append('}').toString();
+  }
+
+  private static String dnsName(EndToEndScenario scenario) {
+    return scenario.dns == EndToEndScenario.Dns.BIND ? "BIND 9"
+        : "The embedded DNS server (answers drawn per query)";
   }
 
   static String okhttpVersion() {

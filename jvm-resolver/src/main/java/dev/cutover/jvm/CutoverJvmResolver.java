@@ -142,7 +142,7 @@ public final class CutoverJvmResolver {
   /**
    * Returns the resolver answering the JVM's host name lookups, if the JDK picked Cutover's
    * provider and Cutover was turned on. Empty before the JVM's first lookup, and whenever another
-   * resolver answers. Add listeners to it (a {@code CutoverMetrics}, say) to see the DNS changes
+   * resolver answers. Add listeners to it (a {@code ResolverMetrics}, say) to see the DNS changes
    * of every client in the JVM.
    *
    * @return the resolver in charge, if it is Cutover's

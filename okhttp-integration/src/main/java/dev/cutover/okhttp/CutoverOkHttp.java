@@ -1,10 +1,10 @@
 package dev.cutover.okhttp;
 
-import dev.cutover.CutoverListener;
 import dev.cutover.CutoverResolver;
 import dev.cutover.Ticker;
 import dev.cutover.internal.Checks;
 import dev.cutover.okhttp.internal.ClientWiring;
+import dev.cutover.okhttp.internal.DefaultResolver;
 import dev.cutover.okhttp.internal.DrainSettings;
 import dev.cutover.okhttp.internal.RetrySettings;
 import dev.cutover.okhttp.internal.Sleeper;
@@ -29,7 +29,8 @@ import okhttp3.OkHttpClient;
  *
  * <ol>
  *   <li>its {@code Dns} is the {@link CutoverResolver}: TTL-honouring, refreshed ahead, no JVM
- *       cache in between;
+ *       cache in between. A client whose {@code Dns} is its own (not {@code Dns.SYSTEM}) is
+ *       refused unless {@link Builder#replaceDns replaceDns(true)} says to replace it;
  *   <li>an event listener (delegating every event to the user's) follows which connection goes
  *       to which address; when the resolver reports that an address left a host's answer, the
  *       connections to it take no new requests, in-flight ones finish, idle ones close (see
@@ -48,6 +49,24 @@ import okhttp3.OkHttpClient;
  *       OkHttp produced it.
  * </ol>
  *
+ * <p><b>Lifecycle.</b> Wrapping costs no thread and leaves nothing behind: a client wrapped
+ * without a {@link Builder#resolver resolver} shares the process's default resolver (made at the
+ * first such wrap, on the system's name servers, never closed: it lives as long as the JVM, one
+ * daemon thread); what a wrapped client registers on its resolver is released once the client is
+ * no longer reachable. A resolver you pass in is yours: Cutover never closes it, and closing it
+ * ends DNS for every client that uses it. Wrapping a wrapped client gives a client with one layer
+ * of Cutover, with the new settings, not two.
+ *
+ * <p><b>Derived clients.</b> A client built from a wrapped one ({@code wrapped.newBuilder()})
+ * shares its Cutover. A new pool, time-outs or interceptors change nothing for it. A new event
+ * listener (factory) or {@code Dns} takes part of it away: connections are still drained when
+ * their address leaves DNS, but with the listener replaced Cutover cannot count the calls on a
+ * connection and never closes it (in {@link DrainMode#PUBLIC_API} it takes one more request), and
+ * with the {@code Dns} replaced new connections go where that {@code Dns} says. The first call
+ * that shows it logs one WARNING and tells the listeners ({@link
+ * CutoverListener#derivedClientChanged}). Wrapping the derived client again restores everything,
+ * with the user's new listener kept inside Cutover's.
+ *
  * <p>A request that may not be replayed (a POST or PATCH without the idempotency key, unless
  * {@link Builder#retryNonIdempotent}; any one-shot or duplex body) is written to the network at
  * most once per call, counting OkHttp's own re-sends ({@code retryOnConnectionFailure}, and its
@@ -62,13 +81,18 @@ public final class CutoverOkHttp {
   private CutoverOkHttp() {}
 
   /**
-   * Wraps a client with default settings and a new {@link CutoverResolver} on the system's name
-   * servers, which lives as long as the process. To share a resolver between clients or close it,
-   * use {@link #wrap(OkHttpClient, CutoverResolver)}.
+   * Wraps a client with default settings and the process's default {@link CutoverResolver}, on
+   * the system's name servers, shared by every client wrapped without a resolver and never
+   * closed. For other resolver settings, or a resolver you close yourself, use {@link
+   * #wrap(OkHttpClient, CutoverResolver)}.
    *
    * @param existing the client to wrap; not modified
    * @return a new client that shares the existing one's dispatcher and connection pool
    * @throws NullPointerException if existing is null
+   * @throws IllegalArgumentException if existing has a {@code Dns} of its own (see {@link
+   *     Builder#replaceDns})
+   * @throws IllegalStateException if the default resolver must be made and the system's DNS
+   *     configuration names no name server
    */
   public static OkHttpClient wrap(OkHttpClient existing) {
     return builder(existing).build();
@@ -78,9 +102,11 @@ public final class CutoverOkHttp {
    * Wraps a client with default settings, resolving through the given resolver.
    *
    * @param existing the client to wrap; not modified
-   * @param resolver the resolver; may be shared by several clients
+   * @param resolver the resolver; may be shared by several clients; not closed by Cutover
    * @return a new client
    * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if existing has a {@code Dns} of its own (see {@link
+   *     Builder#replaceDns})
    */
   public static OkHttpClient wrap(OkHttpClient existing, CutoverResolver resolver) {
     return builder(existing).resolver(resolver).build();
@@ -122,6 +148,7 @@ public final class CutoverOkHttp {
     private Ticker ticker = Ticker.systemTicker();
     private Clock wallClock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.SYSTEM;
+    private boolean replaceDns;
     private Duration evidenceWait = ClientWiring.EVIDENCE_WAIT;
 
     private Builder(OkHttpClient existing) {
@@ -129,8 +156,10 @@ public final class CutoverOkHttp {
     }
 
     /**
-     * Sets the resolver. Default: a new {@link CutoverResolver} with default settings, created
-     * by {@link #build()}.
+     * Sets the resolver. It is yours: Cutover never closes it. Default: the process's default
+     * resolver, with default settings on the system's name servers, made at the first wrap that
+     * needs it and shared by every client wrapped without one; it is never closed and lives as
+     * long as the JVM (one daemon thread, {@code cutover-resolver-N}).
      *
      * @param resolver the resolver
      * @return this builder
@@ -305,15 +334,38 @@ public final class CutoverOkHttp {
     }
 
     /**
-     * Adds a listener for connection and retry events (see {@link CutoverListener}). Resolver
-     * events go to listeners registered with the resolver itself.
+     * Adds a listener for connection and retry events (see {@link CutoverListener}). It also
+     * receives the resolver's events ({@link dev.cutover.ResolverListener}): {@link #build()}
+     * registers it with the resolver, once however many clients it is given to, until the last of
+     * those clients is garbage-collected. A {@link CutoverMetrics} given here therefore has both
+     * the DNS and the client meters. Adding the same listener again changes nothing. The
+     * resolver holds the listener strongly: one that refers to the wrapped client keeps that
+     * client (and its registration) alive as long as the resolver.
      *
      * @param listener the listener
      * @return this builder
      * @throws NullPointerException if listener is null
      */
     public Builder listener(CutoverListener listener) {
-      listeners.add(Objects.requireNonNull(listener, "listener"));
+      Objects.requireNonNull(listener, "listener");
+      if (listeners.stream().noneMatch(added -> added == listener)) {
+        listeners.add(listener);
+      }
+      return this;
+    }
+
+    /**
+     * Allows replacing a {@code Dns} of the existing client's own. Default false: {@link
+     * #build()} refuses a client whose {@code Dns} is neither {@code Dns.SYSTEM} nor Cutover's,
+     * because Cutover resolves names through its {@link CutoverResolver} and that {@code Dns}
+     * (service discovery, DNS over HTTPS, fixed answers) would no longer be asked. True replaces
+     * it: names are then resolved by the resolver, from the name servers it is given.
+     *
+     * @param replaceDns true to replace the client's own {@code Dns}
+     * @return this builder
+     */
+    public Builder replaceDns(boolean replaceDns) {
+      this.replaceDns = replaceDns;
       return this;
     }
 
@@ -362,19 +414,24 @@ public final class CutoverOkHttp {
     }
 
     /**
-     * Builds the wrapped client.
+     * Builds the wrapped client. If {@code existing} is itself a wrapped client, the result has
+     * one layer of Cutover, with this builder's settings: the old layer is taken off first.
      *
      * @return a new client; {@code existing} is not modified
-     * @throws IllegalArgumentException if {@code initialBackoff} exceeds {@code maxBackoff}
+     * @throws IllegalArgumentException if {@code initialBackoff} exceeds {@code maxBackoff}, or
+     *     if {@code existing} has a {@code Dns} of its own and {@link #replaceDns} is not set (the
+     *     message names its class)
      * @throws IllegalStateException if {@link DrainMode#OKHTTP_INTERNALS} is chosen and the
-     *     OkHttp on the class path does not support it
+     *     OkHttp on the class path does not support it, or if the default resolver must be made
+     *     and the system's DNS configuration names no name server
      */
     public OkHttpClient build() {
       if (initialBackoff.compareTo(maxBackoff) > 0) {
         throw new IllegalArgumentException("initialBackoff (" + initialBackoff
             + ") is greater than maxBackoff (" + maxBackoff + ")");
       }
-      CutoverResolver chosen = resolver != null ? resolver : CutoverResolver.builder().build();
+      ClientWiring.checkDns(existing.dns(), replaceDns);
+      CutoverResolver chosen = resolver != null ? resolver : DefaultResolver.get();
       RetrySettings retry = new RetrySettings(maxAttempts, initialBackoff, maxBackoff,
           maxRetryAfter, retryBudgetRatio, minRetriesPerSecond, retryNonIdempotent,
           idempotencyKeyHeader, retryUnavailable);

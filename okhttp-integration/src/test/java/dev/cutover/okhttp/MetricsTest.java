@@ -5,13 +5,11 @@ import static dev.cutover.okhttp.CutoverFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.cutover.CutoverMetrics;
 import dev.cutover.okhttp.internal.Sleeper;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
@@ -33,11 +31,14 @@ class MetricsTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     CutoverMetrics metrics = new CutoverMetrics();
     metrics.bindTo(registry);
-    fixture.resolver.addListener(metrics);
     Sleeper noWait = (nanos, call) -> fixture.ticker.advance(Duration.ofNanos(nanos));
+    // Registered with the clients only, never with the resolver: the DNS meters come through the
+    // clients' registration, once although two clients share the resolver and the metrics.
     OkHttpClient client = CutoverOkHttp.builder(fixture.plainClient(1).build())
         .resolver(fixture.resolver).ticker(fixture.ticker::read).sleeper(noWait)
         .listener(metrics).build();
+    OkHttpClient other = CutoverOkHttp.builder(fixture.plainClient(1).build())
+        .resolver(fixture.resolver).listener(metrics).build();
     String host = CutoverFixture.HOST;
 
     assertEquals("blue", get(client));                // 1st DNS query
@@ -65,6 +66,7 @@ class MetricsTest {
         .tag("target.host", host).gauge().value(), "both drained connections are closed");
     assertEquals(0, registry.find("cutover.retry.budget.exhausted").counters().size());
     assertEquals(0, registry.find("cutover.dns.stale.answers").counters().size());
+    other.connectionPool().evictAll(); // the other client is in use until here
   }
 
   @Test
@@ -125,14 +127,23 @@ class MetricsTest {
         "a request on an aged connection is no request to a removed address");
   }
 
+  /**
+   * A call on a thread of its own. Not CompletableFuture's default pool: on JDK 25 with 2 CPUs
+   * that is the common pool with one worker, so the late call would wait behind the held one
+   * instead of being sent (JDK 17 starts a thread per task there).
+   */
   private CompletableFuture<String> getAsync(OkHttpClient client) {
-    return CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<String> result = new CompletableFuture<>();
+    Thread caller = new Thread(() -> {
       try {
-        return get(client);
+        result.complete(get(client));
       } catch (Exception e) {
-        throw new CompletionException(e);
+        result.completeExceptionally(e);
       }
-    });
+    }, "metrics-test-call");
+    caller.setDaemon(true);
+    caller.start();
+    return result;
   }
 
   private String get(OkHttpClient client) throws Exception {

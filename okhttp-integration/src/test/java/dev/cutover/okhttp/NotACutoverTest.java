@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.AddressChange;
-import dev.cutover.CutoverListener;
 import dev.cutover.okhttp.internal.Sleeper;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -135,17 +135,24 @@ class ReplaySafetyTest {
    * Blue resets the POST after reading it; OkHttp's own retry then finds blue refusing. The
    * exception on top says "refused", so "not sent", but the reset under it says otherwise: the
    * POST must not go to green too.
+   *
+   * <p>The DNS server's answers are held until OkHttp's own retry has picked blue again: had the
+   * refresh the reset asks for come back first, that retry would go to green and be refused by
+   * Cutover there, which is safe too but is not the path this test is about. The answers go as
+   * blue is stopped, so green is there for a retry by Cutover to find.
    */
   @Test
   void aPostIsNotRetriedWhenOkHttpsOwnRetryEndsInARefusedConnection() throws Exception {
     BlueStopsAtNextConnect stopper = new BlueStopsAtNextConnect();
     OkHttpClient client = wrapped(fixture.plainClient().eventListener(stopper).build());
     warmUp(client);
+    fixture.dns.hold();
     fixture.moveDnsToGreen();
     fixture.blueFails(Fault.CONNECTION_RESET_BY_PEER);
     stopper.armed = true;
     IOException e = assertThrows(IOException.class, () -> client.newCall(post(false)).execute());
     assertTrue(stopper.stopped, "OkHttp did retry on a new connection: " + e);
+    assertEquals("127.0.0.2", stopper.retriedTo, "OkHttp's own retry went to blue again");
     assertInstanceOf(ConnectException.class, e, () -> "what plain OkHttp throws too: " + e
         + " suppressing " + Arrays.toString(e.getSuppressed()));
     assertEquals(1, received(fixture.blue, "POST"));
@@ -188,18 +195,24 @@ class ReplaySafetyTest {
     }
   }
 
-  /** The user's listener: stops blue when OkHttp opens a new connection, once armed. */
+  /**
+   * The user's listener: stops blue when OkHttp opens a new connection, once armed; then lets
+   * the DNS answers held meanwhile go.
+   */
   private final class BlueStopsAtNextConnect extends EventListener {
     volatile boolean armed;
     volatile boolean stopped;
+    volatile String retriedTo;
 
     @Override
     public void connectStart(Call call, InetSocketAddress address, Proxy proxy) {
       if (armed) {
         armed = false;
+        retriedTo = address.getAddress().getHostAddress();
         fixture.blue.stop();
         CutoverFixture.await(Duration.ofSeconds(10), "blue refusing connections",
             () -> refuses(address));
+        fixture.dns.release();
         stopped = true;
       }
     }

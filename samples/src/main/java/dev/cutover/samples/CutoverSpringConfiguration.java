@@ -1,7 +1,7 @@
 package dev.cutover.samples;
 
-import dev.cutover.CutoverMetrics;
 import dev.cutover.CutoverResolver;
+import dev.cutover.okhttp.CutoverMetrics;
 import dev.cutover.okhttp.CutoverOkHttp;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -63,17 +63,14 @@ public class CutoverSpringConfiguration {
   }
 
   /**
-   * Cutover's meters, listening to the resolver's DNS events here and to the client's
-   * connection and retry events in {@link #okHttpClient}. Boot binds the bean to its registries.
+   * Cutover's meters. Given to the client in {@link #okHttpClient}, they hear its connection and
+   * retry events and its resolver's DNS events. Boot binds the bean to its registries.
    *
-   * @param resolver the resolver whose events are measured
    * @return the meters
    */
   @Bean
-  public CutoverMetrics cutoverMetrics(CutoverResolver resolver) {
-    CutoverMetrics metrics = new CutoverMetrics();
-    resolver.addListener(metrics);
-    return metrics;
+  public CutoverMetrics cutoverMetrics() {
+    return new CutoverMetrics();
   }
 
   /**

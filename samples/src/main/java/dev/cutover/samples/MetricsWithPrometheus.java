@@ -1,7 +1,7 @@
 package dev.cutover.samples;
 
-import dev.cutover.CutoverMetrics;
 import dev.cutover.CutoverResolver;
+import dev.cutover.okhttp.CutoverMetrics;
 import dev.cutover.okhttp.CutoverOkHttp;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -14,7 +14,8 @@ public final class MetricsWithPrometheus {
   private final OkHttpClient client;
 
   /**
-   * Wraps a client and registers Cutover's meters.
+   * Wraps a client and registers Cutover's meters, once: given to the client builder, they also
+   * hear the resolver's DNS events.
    *
    * @param existingClient the application's client; it is not changed
    * @param resolver the resolver; its DNS events are measured too
@@ -22,7 +23,6 @@ public final class MetricsWithPrometheus {
   public MetricsWithPrometheus(OkHttpClient existingClient, CutoverResolver resolver) {
     CutoverMetrics metrics = new CutoverMetrics();
     metrics.bindTo(registry);
-    resolver.addListener(metrics);
     this.client = CutoverOkHttp.builder(existingClient).resolver(resolver).listener(metrics)
         .build();
   }

@@ -13,6 +13,12 @@ import okhttp3.Response;
  * The smallest use of Cutover: wrap the {@code OkHttpClient} an application already has.
  *
  * <pre>{@code
+ * OkHttpClient client = CutoverOkHttp.wrap(existingClient);  // the process's default resolver
+ * }</pre>
+ *
+ * <p>or, with resolver settings of your own:
+ *
+ * <pre>{@code
  * CutoverResolver resolver = CutoverResolver.builder()
  *     .maxTtl(Duration.ofSeconds(10))  // see a DNS change within 10 s, whatever the JVM caches
  *     .build();                        // one per process; it owns one daemon thread
@@ -25,20 +31,20 @@ public final class Quickstart {
   private Quickstart() {}
 
   /**
-   * Wraps a client, resolving through the system's name servers.
+   * Wraps a client, resolving through the system's name servers with the process's default
+   * resolver, which every client wrapped this way shares (nothing to close).
    *
    * @param existingClient the application's client; it is not changed
    * @return a client that follows DNS changes and drains connections to departed addresses
    */
   public static OkHttpClient wrap(OkHttpClient existingClient) {
-    CutoverResolver resolver = CutoverResolver.builder()
-        .maxTtl(Duration.ofSeconds(10))
-        .build();
-    return CutoverOkHttp.wrap(existingClient, resolver);
+    return CutoverOkHttp.wrap(existingClient);
   }
 
   /**
-   * Wraps a client, resolving through the given name servers instead of the system's.
+   * Wraps a client, resolving through the given name servers instead of the system's. Each call
+   * makes a resolver (one daemon thread), which Cutover never closes: make one per process and
+   * share it, as the class documentation shows.
    *
    * @param existingClient the application's client; it is not changed
    * @param nameServers the DNS servers to ask, in order, by IP address and port

@@ -76,7 +76,8 @@ public final class CutoverRun {
    *
    * @param step the step
    * @param atNanos when, in nanoseconds since the load started: for a DNS change or the DNS
-   *     server coming back, when the server had taken it; for the others, when it began
+   *     server coming back, when the server had taken it; for the others, when it began; 0 for a
+   *     step at 0 ms, carried out before the load started
    * @param connections the connections the client held open to each server just before it, by
    *     an id of the run's own: sockets of connections that carried requests
    */
@@ -174,6 +175,8 @@ public final class CutoverRun {
     private TestCertificates tls;
     private boolean http2;
     private boolean keepExchanges = true;
+    private Duration rampInterval = Duration.ZERO;
+    private long seed = 1;
     private Observer observer = new Observer() {};
 
     private Builder(DnsServer dns, String host) {
@@ -215,6 +218,34 @@ public final class CutoverRun {
      */
     public Builder thinkTime(Duration thinkTime) {
       this.thinkTime = Checks.nonNegative("thinkTime", thinkTime);
+      return this;
+    }
+
+    /**
+     * Spreads the callers' starts: caller {@code i} sends its first request {@code i} times this
+     * interval into the run (see {@link Load.Builder#rampInterval}), so that the client makes new
+     * connections, each with a DNS lookup, over time rather than all on the first answer. By
+     * default zero: every caller starts at once.
+     *
+     * @param rampInterval zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code rampInterval} is null or negative
+     */
+    public Builder rampInterval(Duration rampInterval) {
+      this.rampInterval = Checks.nonNegative("rampInterval", rampInterval);
+      return this;
+    }
+
+    /**
+     * Seeds what a run draws at random: the DNS server's rotating and weighted answers (see
+     * {@link DnsServer#seed}) and which requests a server shedding load answers 503. By default
+     * 1, so runs repeat.
+     *
+     * @param seed the seed
+     * @return this builder
+     */
+    public Builder seed(long seed) {
+      this.seed = seed;
       return this;
     }
 
@@ -305,6 +336,8 @@ public final class CutoverRun {
   private final TestCertificates tls;
   private final boolean http2;
   private final boolean keepExchanges;
+  private final Duration rampInterval;
+  private final long seed;
   private final Observer observer;
   // Every connection a request went out on, by an id of our own: Connection has identity
   // equality, and its socket tells whether the client still holds it open.
@@ -321,6 +354,8 @@ public final class CutoverRun {
     this.tls = builder.tls;
     this.http2 = builder.http2;
     this.keepExchanges = builder.keepExchanges;
+    this.rampInterval = builder.rampInterval;
+    this.seed = builder.seed;
     this.observer = builder.observer;
   }
 
@@ -375,7 +410,13 @@ public final class CutoverRun {
     }
     OkHttpClient client = null;
     try {
+      dns.seed(seed);
       dns.setAddresses(host, ttl, script.ips(script.initialAnswer()));
+      for (Step step : script.steps()) {
+        if (step.atMillis() == 0) {
+          execute(script, step, servers);
+        }
+      }
       HttpUrl url = servers.values().iterator().next().url(host, "/orders");
       client = client(kind, wrap);
       return load(script, kind, client, url, servers);
@@ -427,6 +468,7 @@ public final class CutoverRun {
         .thinkTime(thinkTime)
         .duration(script.duration())
         .maxRequestsPerCaller(maxRequestsPerCaller)
+        .rampInterval(rampInterval)
         .keepExchanges(keepExchanges)
         .onExchange(observer::exchanged)
         .start();
@@ -436,13 +478,20 @@ public final class CutoverRun {
       List<Step> steps = script.steps();
       for (int i = 0; i < steps.size(); i++) {
         Step step = steps.get(i);
+        if (step.atMillis() == 0) {
+          // Carried out before the load started (see CutoverScript).
+          ExecutedStep done = new ExecutedStep(step, 0, openConnections(servers));
+          executed.add(done);
+          observer.stepDone(i, done);
+          continue;
+        }
         waitUntil(start, start + TimeUnit.MILLISECONDS.toNanos(step.atMillis()));
         observer.tick(System.nanoTime() - start);
         Map<String, Set<Integer>> open = openConnections(servers);
         long before = System.nanoTime();
         execute(script, step, servers);
         // A DNS change counts from when the server took it; a server's change from its start.
-        boolean dnsChange = step.action() == Action.DNS || step.action() == Action.DNS_UP;
+        boolean dnsChange = step.setsAnswers() || step.action() == Action.DNS_UP;
         ExecutedStep done = new ExecutedStep(step, (dnsChange ? System.nanoTime() : before)
             - start, open);
         executed.add(done);
@@ -476,9 +525,28 @@ public final class CutoverRun {
       case DNS:
         dns.setAddresses(host, ttl, script.ips(step.servers()));
         break;
+      case ROTATING:
+        dns.setRotating(host, ttl, (int) (double) step.amounts().get(0),
+            script.ips(step.servers()));
+        break;
+      case WEIGHTED: {
+        Map<List<String>, Double> weights = new LinkedHashMap<>();
+        for (int i = 0; i < step.servers().size(); i++) {
+          weights.put(List.of(script.ips(List.of(step.servers().get(i)))),
+              step.amounts().get(i));
+        }
+        dns.setWeighted(host, ttl, weights);
+        break;
+      }
       case UNAVAILABLE:
         servers.get(step.servers().get(0)).unavailable();
         break;
+      case UNAVAILABLE_SHARE: {
+        String name = step.servers().get(0);
+        // Each server draws on its own, from the run's seed.
+        servers.get(name).unavailableShare(step.amounts().get(0), seed * 31 + name.hashCode());
+        break;
+      }
       case GONE:
         servers.get(step.servers().get(0)).shutdown();
         break;

@@ -1,6 +1,7 @@
 package dev.cutover.testkit;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -9,7 +10,15 @@ import java.util.Set;
 /**
  * A cutover as operators run one, written as a script that {@link CutoverRun} plays: the servers
  * behind one DNS name, the name's first answer, and timed steps (DNS changes, a server answering
- * 503 or going away, a DNS outage). Times are offsets from the start of the load.
+ * 503 or going away, a DNS outage). Times are offsets from the start of the load. Steps at 0 ms
+ * are carried out before the load starts, just after the first answer is set, so that a script
+ * can start with an answer that rotates or a server that sheds load.
+ *
+ * <p>Besides cutovers, a script can play what is not one (the noise a client must not take for a
+ * cutover): a pool answering a few of its servers per query ({@link Step#rotating}), a weighted
+ * record ({@link Step#weighted}), a server shedding load with some 503s ({@link
+ * Step#unavailableShare}). The first two need a {@link DnsServer} that can answer so, such as
+ * {@link EmbeddedDnsServer}; BIND 9 answers a name's whole record set every time.
  *
  * <pre>{@code
  * CutoverScript flip = new CutoverScript("DNS flip; later blue answers 503; later blue is gone",
@@ -62,7 +71,24 @@ public record CutoverScript(String description, List<Server> servers, List<Strin
     /** The DNS server stops answering (see {@link DnsServer#down()}). */
     DNS_DOWN,
     /** The DNS server answers again (see {@link DnsServer#up()}). */
-    DNS_UP
+    DNS_UP,
+    /**
+     * The name answers a random few of the step's servers per query from now on, as a large pool
+     * does (see {@link DnsServer#setRotating}); the step's one amount is how many per answer.
+     */
+    ROTATING,
+    /**
+     * The name answers one of the step's servers per query from now on, drawn by weight, as a
+     * weighted record does (see {@link DnsServer#setWeighted}); the step's amounts are the
+     * servers' weights, in order.
+     */
+    WEIGHTED,
+    /**
+     * The step's server answers 503 to a random share of requests from now on, as an overloaded
+     * server shedding load does (see {@link BackendServer#unavailableShare}); the step's one
+     * amount is that share.
+     */
+    UNAVAILABLE_SHARE
   }
 
   /**
@@ -71,30 +97,113 @@ public record CutoverScript(String description, List<Server> servers, List<Strin
    * @param atMillis when, in milliseconds from the start of the load
    * @param action what
    * @param servers for {@link Action#DNS}, the servers the name answers from now on; for {@link
-   *     Action#UNAVAILABLE} and {@link Action#GONE}, the one server acted on; else none
+   *     Action#ROTATING} and {@link Action#WEIGHTED}, those it draws from; for {@link
+   *     Action#UNAVAILABLE}, {@link Action#UNAVAILABLE_SHARE} and {@link Action#GONE}, the one
+   *     server acted on; else none
+   * @param amounts for {@link Action#ROTATING}, how many servers each answer holds; for {@link
+   *     Action#WEIGHTED}, each server's weight, in the order of {@code servers}; for {@link
+   *     Action#UNAVAILABLE_SHARE}, the share of requests answered 503; else none
    */
-  public record Step(long atMillis, Action action, List<String> servers) {
+  public record Step(long atMillis, Action action, List<String> servers, List<Double> amounts) {
     /**
      * Checks the components.
      *
      * @param atMillis when
      * @param action what
      * @param servers which servers
+     * @param amounts how much
      * @throws IllegalArgumentException if {@code atMillis} is negative, an argument is null, or
-     *     the number of servers does not suit the action
+     *     the servers or amounts do not suit the action
      */
     public Step {
-      if (atMillis < 0 || action == null || servers == null
-          || servers.stream().anyMatch(Objects::isNull)) {
-        throw new IllegalArgumentException("atMillis must not be negative, action and servers not"
-            + " null, got " + atMillis + ", " + action + ", " + servers);
+      if (atMillis < 0 || action == null || servers == null || amounts == null
+          || servers.stream().anyMatch(Objects::isNull)
+          || amounts.stream().anyMatch(Objects::isNull)) {
+        throw new IllegalArgumentException("atMillis must not be negative, action, servers and"
+            + " amounts not null, got " + atMillis + ", " + action + ", " + servers + ", "
+            + amounts);
       }
       servers = List.copyOf(servers);
-      int expected = action == Action.DNS ? -1
-          : action == Action.UNAVAILABLE || action == Action.GONE ? 1 : 0;
-      if (expected >= 0 && servers.size() != expected) {
-        throw new IllegalArgumentException(action + " takes " + expected + " server(s), got "
-            + servers);
+      amounts = List.copyOf(amounts);
+      checkServers(action, servers);
+      checkAmounts(action, servers, amounts);
+    }
+
+    /**
+     * A step with no amounts: any action but {@link Action#ROTATING}, {@link Action#WEIGHTED}
+     * and {@link Action#UNAVAILABLE_SHARE}.
+     *
+     * @param atMillis when
+     * @param action what
+     * @param servers which servers
+     * @throws IllegalArgumentException as the canonical constructor does
+     */
+    public Step(long atMillis, Action action, List<String> servers) {
+      this(atMillis, action, servers, List.of());
+    }
+
+    private static void checkServers(Action action, List<String> servers) {
+      switch (action) {
+        case DNS:
+          return;
+        case ROTATING:
+        case WEIGHTED:
+          if (servers.isEmpty() || servers.size() != Set.copyOf(servers).size()) {
+            throw new IllegalArgumentException(action + " takes one or more distinct servers, got "
+                + servers);
+          }
+          return;
+        case UNAVAILABLE:
+        case UNAVAILABLE_SHARE:
+        case GONE:
+          if (servers.size() != 1) {
+            throw new IllegalArgumentException(action + " takes 1 server, got " + servers);
+          }
+          return;
+        default:
+          if (!servers.isEmpty()) {
+            throw new IllegalArgumentException(action + " takes no server, got " + servers);
+          }
+      }
+    }
+
+    private static void checkAmounts(Action action, List<String> servers, List<Double> amounts) {
+      switch (action) {
+        case ROTATING: {
+          double perAnswer = amounts.size() == 1 ? amounts.get(0) : 0;
+          if (perAnswer != Math.rint(perAnswer) || perAnswer < 1 || perAnswer > servers.size()) {
+            throw new IllegalArgumentException("ROTATING takes one amount, the servers per"
+                + " answer: a whole number from 1 to " + servers.size() + ", got " + amounts);
+          }
+          return;
+        }
+        case WEIGHTED: {
+          double sum = 0;
+          for (double weight : amounts) {
+            if (!(weight >= 0) || Double.isInfinite(weight)) {
+              sum = Double.NaN;
+              break;
+            }
+            sum += weight;
+          }
+          if (amounts.size() != servers.size() || !(sum > 0)) {
+            throw new IllegalArgumentException("WEIGHTED takes one weight per server, finite, zero"
+                + " or more and not all zero, got " + amounts + " for " + servers);
+          }
+          return;
+        }
+        case UNAVAILABLE_SHARE: {
+          double share = amounts.size() == 1 ? amounts.get(0) : Double.NaN;
+          if (!(share >= 0 && share <= 1)) {
+            throw new IllegalArgumentException("UNAVAILABLE_SHARE takes one amount, the share of"
+                + " requests answered 503, from 0 to 1, got " + amounts);
+          }
+          return;
+        }
+        default:
+          if (!amounts.isEmpty()) {
+            throw new IllegalArgumentException(action + " takes no amounts, got " + amounts);
+          }
       }
     }
 
@@ -152,9 +261,85 @@ public record CutoverScript(String description, List<Server> servers, List<Strin
     }
 
     /**
+     * The name answers {@code perAnswer} of these servers per query from {@code atMillis} on,
+     * drawn at random: a pool such as S3's, whose every answer differs and none means a server
+     * left.
+     *
+     * @param atMillis when
+     * @param perAnswer how many servers each answer holds, 1 to their number
+     * @param servers the pool
+     * @return the step
+     */
+    public static Step rotating(long atMillis, int perAnswer, String... servers) {
+      return new Step(atMillis, Action.ROTATING, List.of(servers), List.of((double) perAnswer));
+    }
+
+    /**
+     * The name answers one of these servers per query from {@code atMillis} on, drawn by weight:
+     * a weighted record (Route 53 weighted routing, one record set per query).
+     *
+     * @param atMillis when
+     * @param servers the servers, one record set each
+     * @param weights each server's weight, in the same order; relative, such as 90 and 10
+     * @return the step
+     */
+    public static Step weighted(long atMillis, List<String> servers, List<Double> weights) {
+      return new Step(atMillis, Action.WEIGHTED, servers, weights);
+    }
+
+    /**
+     * A server answers 503 to a random share of requests from {@code atMillis} on, 200 to the
+     * rest: a healthy server shedding load, which DNS goes on naming.
+     *
+     * @param atMillis when
+     * @param server the server
+     * @param share the share answered 503, from 0 to 1
+     * @return the step
+     */
+    public static Step unavailableShare(long atMillis, String server, double share) {
+      return new Step(atMillis, Action.UNAVAILABLE_SHARE, List.of(server), List.of(share));
+    }
+
+    /**
+     * Returns the servers that may appear in the name's answers after this step.
+     *
+     * @return for {@link Action#DNS} and {@link Action#ROTATING}, its servers; for {@link
+     *     Action#WEIGHTED}, those of weight above zero
+     * @throws IllegalStateException if the step does not set the name's answers
+     */
+    public List<String> answerable() {
+      switch (action) {
+        case DNS:
+        case ROTATING:
+          return servers;
+        case WEIGHTED: {
+          List<String> named = new ArrayList<>();
+          for (int i = 0; i < servers.size(); i++) {
+            if (amounts.get(i) > 0) {
+              named.add(servers.get(i));
+            }
+          }
+          return List.copyOf(named);
+        }
+        default:
+          throw new IllegalStateException(action + " does not set the name's answers");
+      }
+    }
+
+    /**
+     * Tells whether this step sets the name's answers.
+     *
+     * @return true for {@link Action#DNS}, {@link Action#ROTATING} and {@link Action#WEIGHTED}
+     */
+    public boolean setsAnswers() {
+      return action == Action.DNS || action == Action.ROTATING || action == Action.WEIGHTED;
+    }
+
+    /**
      * Describes the step in a few words, for charts.
      *
-     * @return such as {@code DNS [green]} or {@code blue 503}
+     * @return such as {@code DNS [green]}, {@code blue 503}, {@code DNS 1 of [a, b, c, d]},
+     *     {@code DNS blue 90 / green 10} or {@code blue 6% 503}
      */
     public String label() {
       switch (action) {
@@ -168,10 +353,28 @@ public record CutoverScript(String description, List<Server> servers, List<Strin
           return "DNS down";
         case DNS_UP:
           return "DNS back";
+        case ROTATING:
+          return "DNS " + amount(amounts.get(0)) + " of " + servers;
+        case WEIGHTED: {
+          StringBuilder label = new StringBuilder("DNS");
+          for (int i = 0; i < servers.size(); i++) {
+            label.append(i == 0 ? " " : " / ").append(servers.get(i)).append(' ')
+                .append(amount(amounts.get(i)));
+          }
+          return label.toString();
+        }
+        case UNAVAILABLE_SHARE:
+          return servers.get(0) + " " + amount(Math.round(amounts.get(0) * 10_000) / 100.0) + "% 503";
         default:
           throw new AssertionError(action);
       }
     }
+  }
+
+  /** A number as a report writes it: whole numbers without a fraction. */
+  private static String amount(double value) {
+    return value == Math.rint(value) && Math.abs(value) < 1e15 ? String.valueOf((long) value)
+        : String.valueOf(value);
   }
 
   /**

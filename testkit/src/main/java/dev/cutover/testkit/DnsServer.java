@@ -3,6 +3,8 @@ package dev.cutover.testkit;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 /**
  * An authoritative DNS server a test controls: what a name resolves to, and whether the server
@@ -75,6 +77,65 @@ public interface DnsServer extends AutoCloseable {
    * @throws IOException if the server could not be brought back
    */
   void up() throws IOException;
+
+  /**
+   * Makes a name answer a random few of its addresses per query, as a large pool does (S3 answers
+   * one address of many per query, CloudFront and big balancers a few): every answer may differ
+   * although no address left. Replaces the name's records, as {@link #setAddresses} does; a later
+   * {@code setAddresses}, {@code setCname} or {@code remove} ends it. Only servers that can draw
+   * an answer per query support it; by default this throws.
+   *
+   * @param name the owner name
+   * @param ttl the TTL of every record, whole seconds (fractions are dropped)
+   * @param perAnswer how many addresses each answer holds, from 1 to their number
+   * @param ipLiterals the pool: IPv4 and IPv6 address literals, in any mix
+   * @return this server
+   * @throws IOException if the server did not take the change
+   * @throws IllegalArgumentException if the name, the TTL, {@code perAnswer} or a literal is
+   *     invalid
+   * @throws UnsupportedOperationException if this server cannot answer so (BIND 9 answers a name's
+   *     whole record set to every query)
+   */
+  default DnsServer setRotating(String name, Duration ttl, int perAnswer, String... ipLiterals)
+      throws IOException {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot answer a"
+        + " different subset of a name's addresses per query (setRotating); use an"
+        + " EmbeddedDnsServer for that");
+  }
+
+  /**
+   * Makes a name answer one record set per query, drawn by weight, as a weighted record does
+   * (Route 53 weighted routing): a shift from blue to green is a series of weights such as 90/10,
+   * 50/50, 0/100. Replaces the name's records, as {@link #setAddresses} does; a later {@code
+   * setAddresses}, {@code setCname} or {@code remove} ends it. Only servers that can draw an
+   * answer per query support it; by default this throws.
+   *
+   * @param name the owner name
+   * @param ttl the TTL of every record, whole seconds (fractions are dropped)
+   * @param weights each record set (IPv4 and IPv6 address literals, one or more) and its weight:
+   *     relative, finite, zero or more, not all zero; a set of weight zero is never answered
+   * @return this server
+   * @throws IOException if the server did not take the change
+   * @throws IllegalArgumentException if the name, the TTL, a weight or a literal is invalid
+   * @throws UnsupportedOperationException if this server cannot answer so (BIND 9 answers a name's
+   *     whole record set to every query)
+   */
+  default DnsServer setWeighted(String name, Duration ttl, Map<List<String>, Double> weights)
+      throws IOException {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot answer one"
+        + " weighted record set per query (setWeighted); use an EmbeddedDnsServer for that");
+  }
+
+  /**
+   * Seeds the draws of {@link #setRotating} and {@link #setWeighted} answers, so that a run can
+   * be repeated. A server that draws nothing ignores it, which is what this default does.
+   *
+   * @param seed the seed
+   * @return this server
+   */
+  default DnsServer seed(long seed) {
+    return this;
+  }
 
   /** Stops the server for good and frees what it holds. Calling it again does nothing. */
   @Override

@@ -21,7 +21,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Random;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -819,7 +821,7 @@ public final class EmbeddedDnsServer implements DnsServer {
         current = next;
         continue;
       }
-      List<Record> matching = entry.recordsOf(qtype);
+      List<Record> matching = drawnOrAll(entry, qtype);
       if (matching.isEmpty()) {
         response.addRecord(soaFor(current), Section.AUTHORITY);
       } else {
@@ -854,6 +856,180 @@ public final class EmbeddedDnsServer implements DnsServer {
         600,
         86400,
         NEGATIVE_TTL_SECONDS);
+  }
+
+  // ---- answers drawn per query: setRotating, setWeighted ----
+
+  // A name's draw, keyed by the very Entry it was published with: a query that read an entry
+  // finds its draw, and a record change (a new Entry) ends the draw with no second write to race.
+  // Weak keys, since Entry keeps identity equality: a replaced entry takes its draw with it.
+  private final Map<Entry, Draw> draws = Collections.synchronizedMap(new WeakHashMap<>());
+  private final Object randomLock = new Object();
+  private Random random = new Random(); // guarded by randomLock
+
+  /**
+   * Makes a name answer {@code perAnswer} addresses of a pool per query, drawn at random, as a
+   * large pool does (S3 answers one address of many per query): every answer may differ although
+   * no address left. Each family is drawn on its own: an A query gets {@code perAnswer} of the
+   * IPv4 addresses (all of them if there are fewer), an AAAA query likewise. A later {@link
+   * #setAddresses}, {@link #setCname} or {@link #remove} for the name ends it. The draws follow
+   * {@link #seed(long)}.
+   *
+   * @param name the owner name, case-insensitive, trailing dot optional
+   * @param ttl the TTL of every record, whole seconds (fractions are dropped), from 0 to
+   *     2<sup>31</sup>-1 seconds
+   * @param perAnswer how many addresses of a family each answer holds, from 1 to the number of
+   *     distinct addresses given
+   * @param ipLiterals the pool: IPv4 and IPv6 address literals, in any mix, one or more (repeats
+   *     count once)
+   * @return this server
+   * @throws IllegalArgumentException if the name, the TTL, {@code perAnswer} or a literal is
+   *     invalid, or no literal is given
+   */
+  @Override
+  public EmbeddedDnsServer setRotating(String name, Duration ttl, int perAnswer,
+      String... ipLiterals) {
+    Name owner = parseName("name", name);
+    long ttlSeconds = ttlSeconds(ttl);
+    if (ipLiterals == null || ipLiterals.length == 0) {
+      throw new IllegalArgumentException("ipLiterals must be one or more address literals, got "
+          + (ipLiterals == null ? null : List.of()));
+    }
+    Entry pool = entryOf(owner, ttlSeconds, List.of(ipLiterals));
+    int size = pool.a.size() + pool.aaaa.size();
+    if (perAnswer < 1 || perAnswer > size) {
+      throw new IllegalArgumentException("perAnswer must be 1 to " + size + " (the distinct"
+          + " addresses given), got " + perAnswer);
+    }
+    // The draw's own copy: a weak map's value must not hold its key.
+    draws.put(pool, new Draw(List.of(new Entry(pool.a, pool.aaaa, null)), new double[] {1},
+        perAnswer));
+    put(owner, pool);
+    return this;
+  }
+
+  /**
+   * Makes a name answer one record set per query, drawn by weight, as a weighted record does
+   * (Route 53 weighted routing): during a blue-green shift of 90/10, one query in ten is answered
+   * green. A query gets the drawn set's records of the type it asks for (NODATA if the set has
+   * none). A later {@link #setAddresses}, {@link #setCname} or {@link #remove} for the name ends
+   * it. The draws follow {@link #seed(long)} and the map's iteration order.
+   *
+   * @param name the owner name, case-insensitive, trailing dot optional
+   * @param ttl the TTL of every record, whole seconds (fractions are dropped), from 0 to
+   *     2<sup>31</sup>-1 seconds
+   * @param weights each record set (IPv4 and IPv6 address literals, one or more) and its weight:
+   *     relative, finite, zero or more, not all zero; a set of weight zero is never answered
+   * @return this server
+   * @throws IllegalArgumentException if the name, the TTL, a set, a weight or a literal is
+   *     invalid, or the map is null or empty
+   */
+  @Override
+  public EmbeddedDnsServer setWeighted(String name, Duration ttl,
+      Map<List<String>, Double> weights) {
+    Name owner = parseName("name", name);
+    long ttlSeconds = ttlSeconds(ttl);
+    if (weights == null || weights.isEmpty()) {
+      throw new IllegalArgumentException("weights must hold one or more record sets, got "
+          + weights);
+    }
+    List<Entry> sets = new ArrayList<>();
+    double[] cumulative = new double[weights.size()];
+    double sum = 0;
+    List<String> all = new ArrayList<>();
+    for (Map.Entry<List<String>, Double> weighted : weights.entrySet()) {
+      List<String> set = weighted.getKey();
+      Double weight = weighted.getValue();
+      if (set == null || set.isEmpty() || weight == null || !(weight >= 0)
+          || weight.isInfinite()) {
+        throw new IllegalArgumentException("each record set must hold one or more address"
+            + " literals and weigh a finite amount, zero or more; got " + set + " weighing "
+            + weight);
+      }
+      sets.add(entryOf(owner, ttlSeconds, set));
+      all.addAll(set);
+      sum += weight;
+      cumulative[sets.size() - 1] = sum;
+    }
+    if (!(sum > 0)) {
+      throw new IllegalArgumentException("weights must not all be zero, got " + weights);
+    }
+    Entry union = entryOf(owner, ttlSeconds, all);
+    draws.put(union, new Draw(sets, cumulative, 0));
+    put(owner, union);
+    return this;
+  }
+
+  /**
+   * Seeds the draws of {@link #setRotating} and {@link #setWeighted} answers, so that a test sees
+   * the same answers for the same queries; until then they are seeded at random. Queries that
+   * arrive over UDP and TCP at once draw in the order they are answered.
+   *
+   * @param seed the seed
+   * @return this server
+   */
+  @Override
+  public EmbeddedDnsServer seed(long seed) {
+    synchronized (randomLock) {
+      random = new Random(seed);
+    }
+    return this;
+  }
+
+  /** The entry's records of a type: drawn, if the entry answers per query; else all of them. */
+  private List<Record> drawnOrAll(Entry entry, int type) {
+    Draw draw = draws.isEmpty() ? null : draws.get(entry);
+    return draw == null ? entry.recordsOf(type) : draw.records(type);
+  }
+
+  /** The records of some literals, as {@link #setAddresses} makes them. */
+  private static Entry entryOf(Name owner, long ttlSeconds, List<String> ipLiterals) {
+    List<Record> v4 = new ArrayList<>();
+    List<Record> v6 = new ArrayList<>();
+    for (String literal : ipLiterals) {
+      byte[] bytes = parseIpv4(literal);
+      Record record = bytes != null
+          ? new ARecord(owner, DClass.IN, ttlSeconds, bytes)
+          : new AAAARecord(owner, DClass.IN, ttlSeconds, parseIpv6(literal));
+      List<Record> target = bytes != null ? v4 : v6;
+      if (!target.contains(record)) {
+        target.add(record);
+      }
+    }
+    return new Entry(List.copyOf(v4), List.copyOf(v6), null);
+  }
+
+  /**
+   * How one name's answer is drawn per query: one of {@code sets} by weight, then, if {@code
+   * perAnswer} is above zero, that many of its records of the type asked at random.
+   */
+  private final class Draw {
+    final List<Entry> sets;
+    final double[] cumulative;
+    final int perAnswer;
+
+    Draw(List<Entry> sets, double[] cumulative, int perAnswer) {
+      this.sets = sets;
+      this.cumulative = cumulative;
+      this.perAnswer = perAnswer;
+    }
+
+    List<Record> records(int type) {
+      synchronized (randomLock) {
+        double target = random.nextDouble() * cumulative[cumulative.length - 1];
+        int chosen = 0;
+        while (chosen < cumulative.length - 1 && target >= cumulative[chosen]) {
+          chosen++;
+        }
+        List<Record> all = sets.get(chosen).recordsOf(type);
+        if (perAnswer == 0 || all.size() <= perAnswer) {
+          return all;
+        }
+        List<Record> shuffled = new ArrayList<>(all);
+        Collections.shuffle(shuffled, random);
+        return List.copyOf(shuffled.subList(0, perAnswer));
+      }
+    }
   }
 
   // ---- state ----

@@ -168,6 +168,7 @@ public final class Load implements AutoCloseable {
     private Duration duration = Duration.ofMinutes(10);
     private int maxRequestsPerCaller = Integer.MAX_VALUE;
     private boolean keepExchanges = true;
+    private Duration rampInterval = Duration.ZERO;
     private Consumer<Exchange> onExchange = exchange -> { };
 
     private Builder(List<OkHttpClient> clients, Request request) {
@@ -225,6 +226,21 @@ public final class Load implements AutoCloseable {
     public Builder maxRequestsPerCaller(int maxRequestsPerCaller) {
       this.maxRequestsPerCaller =
           Checks.atLeastOne("maxRequestsPerCaller", maxRequestsPerCaller);
+      return this;
+    }
+
+    /**
+     * Spreads the callers' starts: caller {@code i} sends its first request {@code i} times this
+     * interval after the load starts, rather than every caller at once. A client then makes its
+     * connections over time, each with a fresh DNS lookup, as a service warming up does, instead
+     * of all of them on the first answer. By default zero: every caller starts at once.
+     *
+     * @param rampInterval zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code rampInterval} is null or negative
+     */
+    public Builder rampInterval(Duration rampInterval) {
+      this.rampInterval = Checks.nonNegative("rampInterval", rampInterval);
       return this;
     }
 
@@ -317,6 +333,7 @@ public final class Load implements AutoCloseable {
   private final List<OkHttpClient> clients;
   private final Request request;
   private final long thinkNanos;
+  private final long rampNanos;
   private final long durationNanos;
   private final int maxRequestsPerCaller;
   private final boolean keepExchanges;
@@ -333,6 +350,7 @@ public final class Load implements AutoCloseable {
     this.clients = builder.clients;
     this.request = builder.request;
     this.thinkNanos = builder.thinkTime.toNanos();
+    this.rampNanos = builder.rampInterval.toNanos();
     this.durationNanos = builder.duration.toNanos();
     this.maxRequestsPerCaller = builder.maxRequestsPerCaller;
     this.keepExchanges = builder.keepExchanges;
@@ -547,6 +565,9 @@ public final class Load implements AutoCloseable {
     @Override
     public void run() {
       long end = startNanos + durationNanos;
+      if (!awaitTurn(end)) {
+        return;
+      }
       int sent = 0;
       while (running && System.nanoTime() - end < 0 && sent < maxRequestsPerCaller) {
         sent++;
@@ -565,6 +586,26 @@ public final class Load implements AutoCloseable {
           }
         }
       }
+    }
+
+    /**
+     * Waits for this caller's start under the ramp (see {@link Builder#rampInterval}), in short
+     * sleeps so that {@link #close()} is not kept waiting; false if the load ended first.
+     */
+    private boolean awaitTurn(long end) {
+      long turn = startNanos + index * rampNanos;
+      long left;
+      while (running && (left = turn - System.nanoTime()) > 0) {
+        if (turn - end >= 0) {
+          return false;
+        }
+        try {
+          TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+        } catch (InterruptedException e) {
+          return false;
+        }
+      }
+      return running;
     }
 
     private Exchange exchange() {

@@ -224,6 +224,18 @@ class Bind9ServerTest {
     assertTrue(Bind9Server.installHint().contains("apt-get install"));
   }
 
+  @Test
+  void answersDrawnPerQueryAreRejectedNamingTheEmbeddedServer() {
+    UnsupportedOperationException rotating = assertThrows(UnsupportedOperationException.class,
+        () -> shared.setRotating("api.cutover.test", TTL, 1, "127.0.0.2", "127.0.0.3"));
+    assertTrue(rotating.getMessage().contains("setRotating")
+        && rotating.getMessage().contains("EmbeddedDnsServer"), rotating.getMessage());
+    UnsupportedOperationException weighted = assertThrows(UnsupportedOperationException.class,
+        () -> shared.setWeighted("api.cutover.test", TTL,
+            java.util.Map.of(List.of("127.0.0.2"), 1.0)));
+    assertTrue(weighted.getMessage().contains("setWeighted"), weighted.getMessage());
+  }
+
   private static Message query(Bind9Server server, String name, int type) throws IOException {
     return resolver(server.address(), TIMEOUT).send(newQuery(name, type));
   }

@@ -16,9 +16,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import okhttp3.ConnectionPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -167,9 +169,24 @@ class CutoverRunTest {
     assertScript("distinct names and addresses", () -> new CutoverScript("x",
         List.of(new Server("blue", "127.0.0.2"), new Server("green", "127.0.0.2")),
         List.of("blue"), Duration.ofSeconds(1), List.of()));
-    assertScript("takes 1 server(s)",
+    assertScript("GONE takes 1 server",
         () -> new Step(10, Action.GONE, List.of("blue", "green")));
-    assertScript("takes 0 server(s)", () -> new Step(10, Action.DNS_DOWN, List.of("blue")));
+    assertScript("DNS_DOWN takes no server", () -> new Step(10, Action.DNS_DOWN, List.of("blue")));
+    assertScript("ROTATING takes one or more distinct servers",
+        () -> Step.rotating(10, 1, "blue", "blue"));
+    assertScript("a whole number from 1 to 2", () -> Step.rotating(10, 3, "blue", "green"));
+    assertScript("a whole number from 1 to 2",
+        () -> new Step(10, Action.ROTATING, List.of("blue", "green"), List.of(1.5)));
+    assertScript("one weight per server", () -> Step.weighted(10, List.of("blue", "green"),
+        List.of(90.0)));
+    assertScript("not all zero", () -> Step.weighted(10, List.of("blue", "green"),
+        List.of(0.0, 0.0)));
+    assertScript("zero or more", () -> Step.weighted(10, List.of("blue", "green"),
+        List.of(-1.0, 2.0)));
+    assertScript("from 0 to 1", () -> Step.unavailableShare(10, "blue", 1.5));
+    assertScript("from 0 to 1", () -> Step.unavailableShare(10, "blue", Double.NaN));
+    assertScript("GONE takes no amounts",
+        () -> new Step(10, Action.GONE, List.of("blue"), List.of(1.0)));
 
     CutoverScript script = new CutoverScript("x", BLUE_GREEN, List.of("blue"),
         Duration.ofSeconds(1), List.of());
@@ -179,6 +196,58 @@ class CutoverRunTest {
         List.of(Step.dns(0, "blue", "green"), Step.unavailable(0, "blue"),
             Step.gone(0, "green"), Step.dnsDown(0), Step.dnsUp(0)).stream()
             .map(Step::label).collect(Collectors.toList()));
+    assertEquals(List.of("DNS 1 of [blue, green]", "DNS blue 90 / green 10", "blue 6% 503"),
+        List.of(Step.rotating(0, 1, "blue", "green"),
+            Step.weighted(0, List.of("blue", "green"), List.of(90.0, 10.0)),
+            Step.unavailableShare(0, "blue", 0.06)).stream()
+            .map(Step::label).collect(Collectors.toList()));
+    assertEquals(List.of("green"), Step.weighted(0, List.of("blue", "green"),
+        List.of(0.0, 100.0)).answerable());
+    assertEquals(List.of("blue", "green"), Step.rotating(0, 1, "blue", "green").answerable());
+    assertThrows(IllegalStateException.class, () -> Step.gone(0, "blue").answerable());
+  }
+
+  @Test
+  void stepsAtZeroComeBeforeTheLoadAndNoiseIsPlayed() throws Exception {
+    List<Server> pool = List.of(new Server("s1", "127.0.0.2"), new Server("s2", "127.0.0.3"),
+        new Server("s3", "127.0.0.4"));
+    CutoverScript script = new CutoverScript("rotating pool, shedding load", pool,
+        List.of("s1"), Duration.ofMillis(2000), List.of(
+            Step.rotating(0, 1, "s1", "s2", "s3"),
+            Step.unavailableShare(0, "s1", 0.5),
+            Step.weighted(1200, List.of("s1", "s2", "s3"), List.of(0.0, 0.0, 1.0))));
+    CutoverRun run = CutoverRun.builder(dns, HOST).callers(4).thinkTime(Duration.ofMillis(5))
+        .rampInterval(Duration.ofMillis(100)).ttl(Duration.ZERO).build();
+    // No cache and no idle connection kept: every request is a new connection after a lookup.
+    Result result = run.play(script, ClientKind.WRAPPED, plain -> plain.newBuilder()
+        .dns(new JvmCachingDns(dns.address(), Duration.ZERO))
+        .connectionPool(new ConnectionPool(0, 1, TimeUnit.SECONDS)).build());
+
+    assertEquals(List.of(0L, 0L), result.steps().subList(0, 2).stream()
+        .map(ExecutedStep::atNanos).collect(Collectors.toList()), "before the load");
+    long weighted = result.steps().get(2).atNanos();
+    assertTrue(weighted >= TimeUnit.MILLISECONDS.toNanos(1200), "on time: " + weighted);
+    for (int caller = 0; caller < 4; caller++) {
+      int index = caller;
+      long first = result.exchanges().stream().filter(e -> e.caller() == index)
+          .mapToLong(Exchange::startNanos).min().orElseThrow();
+      assertTrue(first >= TimeUnit.MILLISECONDS.toNanos(100L * caller),
+          "caller " + caller + " started at " + first / 1_000_000 + " ms");
+    }
+    List<Exchange> before = result.exchanges().stream()
+        .filter(e -> e.endNanos() < weighted).collect(Collectors.toList());
+    assertEquals(Set.of("s1", "s2", "s3"), before.stream().map(Exchange::backend)
+        .collect(Collectors.toSet()), "lookups drew every server of the pool");
+    assertTrue(before.stream().anyMatch(e -> e.status() == 503), "s1 sheds load from the start");
+    assertTrue(before.stream().filter(e -> e.status() == 503)
+        .allMatch(e -> "s1".equals(e.backend())), "only s1 does");
+    assertTrue(before.stream().anyMatch(e -> e.status() == 200 && "s1".equals(e.backend())),
+        "and answers the rest");
+    List<Exchange> after = result.exchanges().stream()
+        .filter(e -> e.startNanos() > weighted).collect(Collectors.toList());
+    assertFalse(after.isEmpty());
+    assertEquals(Set.of("s3"), after.stream().map(Exchange::backend)
+        .collect(Collectors.toSet()), "weights 0/0/1 answer s3 alone");
   }
 
   private static void assertScript(String expected, Runnable action) {

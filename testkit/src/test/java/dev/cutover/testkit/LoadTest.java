@@ -226,6 +226,31 @@ class LoadTest {
   }
 
   @Test
+  void aRampStartsOneCallerPerIntervalAndCloseDoesNotWaitForTheLastTurn() throws Exception {
+    Load load = Load.builder(client(new OkHttpClient.Builder()), request)
+        .callers(4).thinkTime(Duration.ofMillis(10)).rampInterval(Duration.ofMillis(150))
+        .duration(Duration.ofMillis(800)).start();
+    assertTrue(load.awaitEnd(DEADLINE));
+    List<List<Exchange>> callers = load.exchangesInPhase();
+    for (int i = 0; i < 4; i++) {
+      long first = callers.get(i).get(0).startNanos();
+      assertTrue(first >= Duration.ofMillis(150L * i).toNanos(),
+          "caller " + i + " started at " + first / 1_000_000 + " ms");
+    }
+    assertTrue(callers.get(0).size() > callers.get(3).size(), "the first caller ran longest");
+
+    // A caller whose turn comes after the duration sends nothing, and close() ends its wait.
+    Load late = Load.builder(client(new OkHttpClient.Builder()), request)
+        .callers(2).rampInterval(Duration.ofSeconds(60)).start();
+    Poll.until(DEADLINE, "the first caller runs", () -> late.exchangesInPhase().get(0).size() > 2);
+    long before = System.nanoTime();
+    late.close();
+    assertTrue(late.awaitEnd(Duration.ZERO));
+    assertTrue(System.nanoTime() - before < Duration.ofSeconds(5).toNanos(), "close() waited");
+    assertEquals(List.of(), late.exchangesInPhase().get(1));
+  }
+
+  @Test
   void badArgumentsAreRejectedNamingThem() {
     OkHttpClient client = new OkHttpClient();
     assertIllegal("callers must be 1 or more", () -> Load.builder(client, request).callers(0));
@@ -238,6 +263,8 @@ class LoadTest {
     assertIllegal("client must not be null", () -> Load.builder((OkHttpClient) null, request));
     assertIllegal("clients must be one or more clients",
         () -> Load.builder(List.of(), request));
+    assertIllegal("rampInterval must be zero or more",
+        () -> Load.builder(client, request).rampInterval(Duration.ofMillis(-1)));
     assertIllegal("onExchange must not be null",
         () -> Load.builder(client, request).onExchange(null));
   }

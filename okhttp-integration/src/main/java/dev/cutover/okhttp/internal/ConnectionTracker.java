@@ -1,22 +1,25 @@
 package dev.cutover.okhttp.internal;
 
 import dev.cutover.AddressChange;
-import dev.cutover.CutoverListener.RetireReason;
 import dev.cutover.CutoverResolver;
 import dev.cutover.ResolverListener;
 import dev.cutover.Ticker;
+import dev.cutover.okhttp.CutoverListener.DerivedChange;
+import dev.cutover.okhttp.CutoverListener.RetireReason;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.Connection;
+import okhttp3.Dns;
 import okhttp3.Route;
 
 /**
@@ -32,6 +35,12 @@ import okhttp3.Route;
  *
  * <p>Connections through a proxy are not tracked: their socket goes to the proxy, which resolves
  * the target itself.
+ *
+ * <p>A client derived from the wrapped one ({@code newBuilder()}) shares this tracker through its
+ * interceptors. If it replaced the event listener, its calls are not counted here: see {@link
+ * #adoptUncounted}. If it replaced the {@code Dns}, its connections go where that {@code Dns}
+ * says: they are drained on the resolver's changes all the same, but not retired for being absent
+ * from the resolver's answer when acquired (the resolver is not what chose them).
  */
 final class ConnectionTracker implements ResolverListener {
   private static final System.Logger LOG = System.getLogger("dev.cutover.okhttp");
@@ -45,7 +54,17 @@ final class ConnectionTracker implements ResolverListener {
    * when the retry interceptor is done with the call and again at callEnd / callFailed.
    */
   private final Map<Call, CallHistory> histories = new ConcurrentHashMap<>();
+  /**
+   * Calls whose connectionAcquired this tracker heard, until they release it or end: their use of
+   * a connection is in its count. A call missing here at the network interceptor runs on a client
+   * whose event listener was replaced.
+   */
+  private final Set<Call> countedCalls = ConcurrentHashMap.newKeySet();
   private volatile int purgeAt = 64;
+  /** The wrapped client's own Dns; a connection made under another came from a derived client. */
+  private final Dns dns;
+  private final AtomicBoolean listenerReplacedReported = new AtomicBoolean();
+  private final AtomicBoolean dnsReplacedReported = new AtomicBoolean();
 
   private final Ticker ticker;
   /** Zero: connections never age out. */
@@ -53,9 +72,10 @@ final class ConnectionTracker implements ResolverListener {
 
   private final Listeners listeners;
 
-  ConnectionTracker(CutoverResolver resolver, Retirer retirer, Quarantine quarantine,
+  ConnectionTracker(CutoverResolver resolver, Dns dns, Retirer retirer, Quarantine quarantine,
       Ticker ticker, long maxAgeNanos, Listeners listeners) {
     this.listeners = listeners;
+    this.dns = dns;
     this.resolver = resolver;
     this.retirer = retirer;
     this.quarantine = quarantine;
@@ -81,53 +101,130 @@ final class ConnectionTracker implements ResolverListener {
 
   /**
    * A call was handed this connection; returns the connection as tracked and counted in use, or
-   * null if it is not (through a proxy, or already closed). If Cutover had closed it in the meantime (a drain of a
-   * connection its own count said was idle, racing OkHttp's hand-out), the call is marked: nothing
-   * can have been sent on it, and whatever the attempt fails with (OkHttp 5 fails at once, setting
-   * the closed socket's time-out; the network interceptor refuses the rest) is not a failure of
-   * the request. OkHttp 4.12 hands out a pooled connection before its health check and then
-   * discards it if closed: marked too, and cleared when the attempt reaches the network on
-   * another connection.
+   * null if it is not (through a proxy, or already closed). If Cutover had closed it in the
+   * meantime (a drain of a connection its own count said was idle, racing OkHttp's hand-out), the
+   * call is marked: nothing can have been sent on it, and whatever the attempt fails with (OkHttp
+   * 5 fails at once, setting the closed socket's time-out; the network interceptor refuses the
+   * rest) is not a failure of the request. OkHttp 4.12 hands out a pooled connection before its
+   * health check and then discards it if closed: marked too, and cleared when the attempt reaches
+   * the network on another connection.
    */
   TrackedConnection acquired(Call call, Connection connection) {
-    Route route = connection.route();
-    InetSocketAddress socketAddress = route.socketAddress();
-    InetAddress address = socketAddress.getAddress();
-    if (route.proxy().type() != Proxy.Type.DIRECT || address == null) {
+    countedCalls.add(call);
+    if (!isDirect(connection)) {
       return null;
     }
     if (OkHttpCompat.isClosedOnAcquire(connection)) {
       historyFor(call).closedAtAcquire = true;
       return null;
     }
-    String host = route.address().url().host();
+    TrackedConnection tracked = track(connection);
+    if (!tracked.acquire()) {
+      historyFor(call).closedAtAcquire = true;
+      return null;
+    }
+    inUse(tracked, connection);
+    return tracked;
+  }
+
+  /** Whether this call's use of its connection is counted: it runs with Cutover's listener. */
+  boolean counts(Call call) {
+    return countedCalls.contains(call);
+  }
+
+  /**
+   * A call this tracker did not hear acquire its connection reached the network interceptor: it
+   * runs on a client derived from the wrapped one whose event listener was replaced, and neither
+   * its acquisitions nor its releases will be heard. Its connection is tracked all the same, so
+   * that it is drained when its address leaves DNS, but for good as uncounted: the count of
+   * calls in use is no longer proof that it is idle, so the tracker never closes it on the
+   * count. It is retired as the drain mode retires busy connections ({@code Connection: close}
+   * on its next request, or the internal mark, which OkHttp acts on with its own list of calls)
+   * and closed by OkHttp. Said once, as a WARNING and to the listeners.
+   *
+   * @return the tracked connection (closed by us, if a drain got to it first: the caller must
+   *     refuse it), or null if it is not tracked (through a proxy, or already closed)
+   */
+  TrackedConnection adoptUncounted(Connection connection) {
+    if (!isDirect(connection)) {
+      return null;
+    }
+    report(DerivedChange.EVENT_LISTENER_REPLACED, "A client derived from a Cutover-wrapped"
+        + " client (newBuilder()) replaced its event listener, so Cutover cannot see which calls"
+        + " hold which connections. Connections whose address leaves DNS are still drained, but"
+        + " never closed by Cutover: in PUBLIC_API mode each takes one more request, which"
+        + " retires it. To restore it, wrap the derived client again, CutoverOkHttp.wrap(derived,"
+        + " resolver) or CutoverOkHttp.builder(derived): your listener is kept, Cutover's put"
+        + " back around it, one layer");
+    if (OkHttpCompat.isClosedOnAcquire(connection)) {
+      return null; // refused by the network interceptor, which checks the socket itself
+    }
+    TrackedConnection tracked = track(connection);
+    if (tracked.markUncounted()) {
+      inUse(tracked, connection);
+    }
+    return tracked;
+  }
+
+  /** Whether a connection is tracked at all: not through a proxy, to an address. */
+  private static boolean isDirect(Connection connection) {
+    Route route = connection.route();
+    return route.proxy().type() == Proxy.Type.DIRECT
+        && route.socketAddress().getAddress() != null;
+  }
+
+  /** The tracked connection, made now if new. Direct connections only. */
+  private TrackedConnection track(Connection connection) {
     TrackedConnection tracked = connections.get(connection);
     if (tracked == null) {
+      Route route = connection.route();
+      String host = route.address().url().host();
+      InetAddress address = route.socketAddress().getAddress();
       tracked = connections.computeIfAbsent(connection,
           c -> new TrackedConnection(c, host, address, expiryFor(ticker.read())));
       if (connections.size() > purgeAt) {
         purge();
       }
     }
-    if (!tracked.acquire()) {
-      historyFor(call).closedAtAcquire = true;
-      return null;
-    }
+    return tracked;
+  }
+
+  /** A call now uses this open connection: the checks that keep what it gets current. */
+  private void inUse(TrackedConnection tracked, Connection connection) {
     // Pooled connections mean no lookups; tell the resolver the host is still in use.
-    resolver.track(host);
+    resolver.track(tracked.host);
     if (!tracked.isRetired() && tracked.expiresAt != Long.MAX_VALUE
         && ticker.read() - tracked.expiresAt >= 0) {
       retire(tracked, RetireReason.MAX_AGE, "it reached its maximum age");
     }
+    Dns madeBy = connection.route().address().dns();
+    if (madeBy != dns) {
+      report(DerivedChange.DNS_REPLACED, "A client derived from a Cutover-wrapped client"
+          + " (newBuilder()) replaced its Dns with " + madeBy.getClass().getName() + ": its new"
+          + " connections go where that Dns says, not where Cutover's resolver does. They are"
+          + " still drained when the resolver sees their address leave DNS. To resolve through"
+          + " Cutover again, build the derived client without dns(...), or wrap it again with"
+          + " CutoverOkHttp.builder(derived).replaceDns(true)");
+      return; // the resolver did not choose this address: its answer says nothing about it
+    }
     if (!tracked.isRetired()) {
-      List<InetAddress> current = resolver.cachedAddresses(host);
-      if (!current.isEmpty() && !current.contains(address)) {
+      List<InetAddress> current = resolver.cachedAddresses(tracked.host);
+      if (!current.isEmpty() && !current.contains(tracked.address)) {
         // Made before a change this tracker had not seen (or for a host it was not watching).
         retire(tracked, RetireReason.ADDRESS_REMOVED,
             "its address is no longer in the DNS answer");
       }
     }
-    return tracked;
+  }
+
+  /** Once per tracker (the wrapped client and those derived from it) and change. */
+  private void report(DerivedChange change, String warning) {
+    AtomicBoolean reported = change == DerivedChange.EVENT_LISTENER_REPLACED
+        ? listenerReplacedReported : dnsReplacedReported;
+    if (!reported.get() && reported.compareAndSet(false, true)) {
+      LOG.log(Level.WARNING, warning);
+      listeners.fire(l -> l.derivedClientChanged(change));
+    }
   }
 
   /**
@@ -136,7 +233,8 @@ final class ConnectionTracker implements ResolverListener {
    * map is asked only if that is not this one. The lookup is the costly part of a release: it
    * hashes OkHttp's connection, whose monitor OkHttp's pool locks from several threads.
    */
-  void released(Connection connection, TrackedConnection acquiredAs) {
+  void released(Call call, Connection connection, TrackedConnection acquiredAs) {
+    countedCalls.remove(call);
     TrackedConnection tracked = acquiredAs != null && acquiredAs.connection == connection
         ? acquiredAs : connections.get(connection);
     if (tracked == null) {
@@ -298,6 +396,12 @@ final class ConnectionTracker implements ResolverListener {
   String hiddenRetryAfter(Call call) {
     CallHistory history = history(call);
     return history == null ? null : history.hiddenRetryAfter;
+  }
+
+  /** The call ended (callEnd, callFailed): nothing of it is kept. */
+  void callEnded(Call call) {
+    countedCalls.remove(call);
+    forget(call);
   }
 
   /** Forgets what this call's attempts did; at the end of the call, or of its retry loop. */

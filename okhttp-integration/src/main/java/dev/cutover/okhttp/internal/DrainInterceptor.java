@@ -47,7 +47,10 @@ final class DrainInterceptor implements Interceptor {
       }
     }
     Connection connection = chain.connection();
-    TrackedConnection tracked = tracker.get(connection);
+    // A call Cutover's listener did not see acquire its connection runs on a derived client with
+    // that listener replaced: its connection is tracked, but never closed on a count.
+    TrackedConnection tracked = tracker.counts(call) ? tracker.get(connection)
+        : connection != null ? tracker.adoptUncounted(connection) : null;
     if ((tracked != null && tracked.isClosedByUs())
         || (connection != null && connection.socket().isClosed())) {
       // Closed as idle while OkHttp was handing it to this call: nothing is sent, and the retry

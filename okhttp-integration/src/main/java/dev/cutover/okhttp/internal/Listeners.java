@@ -1,6 +1,6 @@
 package dev.cutover.okhttp.internal;
 
-import dev.cutover.CutoverListener;
+import dev.cutover.okhttp.CutoverListener;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.function.Consumer;

@@ -1,6 +1,6 @@
 package dev.cutover.okhttp.internal;
 
-import dev.cutover.CutoverListener.RetryReason;
+import dev.cutover.okhttp.CutoverListener.RetryReason;
 
 /** What {@link RetryPolicy} decided about a failed attempt: retry after a wait, or stop. */
 sealed interface RetryDecision {

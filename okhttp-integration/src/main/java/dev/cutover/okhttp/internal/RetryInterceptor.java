@@ -1,8 +1,9 @@
 package dev.cutover.okhttp.internal;
 
-import dev.cutover.CutoverListener;
 import dev.cutover.CutoverResolver;
 import dev.cutover.Ticker;
+import dev.cutover.okhttp.CutoverListener;
+import dev.cutover.okhttp.RetryOutcome;
 import dev.cutover.okhttp.internal.RetryDecision.Retry;
 import dev.cutover.okhttp.internal.RetryDecision.Stop;
 import dev.cutover.okhttp.internal.RetryDecision.StopReason;
@@ -208,9 +209,10 @@ final class RetryInterceptor implements Interceptor {
 
   private void finished(Request request, CutoverListener.RetryReason reason, int retries,
       boolean succeeded) {
-    if (retries > 0) {
-      tracker.listeners().fire(l -> l.retriesCompleted(
-          request.url().host(), request.method(), reason, retries, succeeded));
+    if (retries > 0 && !tracker.listeners().isEmpty()) {
+      RetryOutcome outcome =
+          new RetryOutcome(request.url().host(), request.method(), reason, retries, succeeded);
+      tracker.listeners().fire(l -> l.retriesCompleted(outcome));
     }
   }
 

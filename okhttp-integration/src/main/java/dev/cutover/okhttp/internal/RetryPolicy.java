@@ -1,7 +1,7 @@
 package dev.cutover.okhttp.internal;
 
-import dev.cutover.CutoverListener.RetryReason;
 import dev.cutover.Ticker;
+import dev.cutover.okhttp.CutoverListener.RetryReason;
 import dev.cutover.okhttp.internal.RetryDecision.Retry;
 import dev.cutover.okhttp.internal.RetryDecision.Stop;
 import dev.cutover.okhttp.internal.RetryDecision.StopReason;

@@ -1,6 +1,6 @@
 package dev.cutover.okhttp.internal;
 
-import dev.cutover.CutoverListener;
+import dev.cutover.okhttp.CutoverListener;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -19,6 +19,12 @@ import okhttp3.Protocol;
  */
 final class TrackedConnection {
   private static final int CLOSED = Integer.MIN_VALUE;
+  /**
+   * Added to the count, for good, once a call that the tracker does not count (a client derived
+   * from the wrapped one, with its event listener replaced) uses the connection: the count can
+   * then never fall to zero, so the tracker never closes it on the count.
+   */
+  private static final int UNCOUNTED = 1 << 30;
 
   final Connection connection;
   final String host;
@@ -50,6 +56,28 @@ final class TrackedConnection {
         return true;
       }
     }
+  }
+
+  /**
+   * Marks the connection as used by calls the tracker does not count, so that it is never closed
+   * on the count again (see {@link #UNCOUNTED}). Returns false if it was already closed by us:
+   * the caller must not use it. Atomic with {@link #closeIfIdle}: either the close came first,
+   * or no close on the count will ever come.
+   */
+  boolean markUncounted() {
+    while (true) {
+      int current = inUse.get();
+      if (current == CLOSED) {
+        return false;
+      }
+      if (current >= UNCOUNTED || inUse.compareAndSet(current, current + UNCOUNTED)) {
+        return true;
+      }
+    }
+  }
+
+  boolean isUncounted() {
+    return inUse.get() >= UNCOUNTED;
   }
 
   /** Returns true if this release left the connection idle. */
@@ -147,9 +175,10 @@ final class TrackedConnection {
     return retiredBecause;
   }
 
+  /** Calls counted on this connection (not those of a client that replaced the listener). */
   int callsInUse() {
     int current = inUse.get();
-    return current == CLOSED ? 0 : current;
+    return current == CLOSED ? 0 : current % UNCOUNTED;
   }
 
   boolean isMultiplexed() {

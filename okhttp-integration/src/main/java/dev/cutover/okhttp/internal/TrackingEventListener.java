@@ -43,7 +43,7 @@ class TrackingEventListener extends EventListener {
 
   @Override
   public void connectionReleased(Call call, Connection connection) {
-    tracker.released(connection, acquired);
+    tracker.released(call, connection, acquired);
   }
 
   @Override
@@ -57,11 +57,11 @@ class TrackingEventListener extends EventListener {
 
   @Override
   public void callEnd(Call call) {
-    tracker.forget(call);
+    tracker.callEnded(call);
   }
 
   @Override
   public void callFailed(Call call, IOException ioe) {
-    tracker.forget(call);
+    tracker.callEnded(call);
   }
 }

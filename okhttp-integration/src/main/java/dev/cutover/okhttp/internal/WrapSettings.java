@@ -1,7 +1,7 @@
 package dev.cutover.okhttp.internal;
 
-import dev.cutover.CutoverListener;
 import dev.cutover.Ticker;
+import dev.cutover.okhttp.CutoverListener;
 import java.time.Clock;
 import java.util.List;
 

@@ -1,5 +1,7 @@
-package dev.cutover;
+package dev.cutover.okhttp;
 
+import dev.cutover.CutoverResolver;
+import dev.cutover.ResolverListener;
 import java.net.InetAddress;
 import java.time.Duration;
 
@@ -7,8 +9,13 @@ import java.time.Duration;
  * Receives everything Cutover does to a client's connections and calls, on top of what the
  * resolver reports: connections retired and why, addresses put last after a failure, requests
  * that still reached a removed address, retries and how they ended, and the retry budget running
- * out. Register it with the client builder; register it with the resolver too ({@link
- * CutoverResolver#addListener}) to also receive the {@link ResolverListener} events.
+ * out.
+ *
+ * <p>Register it once, with {@link CutoverOkHttp.Builder#listener}: it then receives that
+ * client's events and, as a {@link ResolverListener}, its resolver's events too (for every host
+ * the resolver tracks). Given to several clients that share a resolver, it receives each resolver
+ * event once ({@link CutoverResolver#addListener} counts it rather than adding it again); it is
+ * taken off the resolver when the last of those clients is garbage-collected.
  *
  * <p>Every method has an empty default. Methods are called on the threads where things happen
  * (a call's thread, a resolver's listener thread): implementations must be thread-safe and
@@ -36,6 +43,37 @@ public interface CutoverListener extends ResolverListener {
     /** The connection broke after the request may have been sent (idempotent requests only). */
     CONNECTION_FAILURE
   }
+
+  /**
+   * What a client derived from a wrapped one ({@code wrapped.newBuilder()...build()}) changed
+   * that takes part of Cutover away from it. Wrapping the derived client again ({@link
+   * CutoverOkHttp#wrap}) puts it back, with one layer ({@code replaceDns(true)} for a replaced
+   * {@code Dns}).
+   */
+  enum DerivedChange {
+    /**
+     * Its event listener (factory) was replaced, so Cutover no longer sees which call holds which
+     * connection. Connections it uses are still drained when their address leaves DNS, but never
+     * closed by Cutover: in {@link DrainMode#PUBLIC_API} each takes one more request (which
+     * retires it), in {@link DrainMode#OKHTTP_INTERNALS} none, as before.
+     */
+    EVENT_LISTENER_REPLACED,
+    /**
+     * Its {@code Dns} was replaced, so new connections go where that {@code Dns} says, not where
+     * the resolver does. Connections are still drained when the resolver reports their address
+     * gone.
+     */
+    DNS_REPLACED
+  }
+
+  /**
+   * A client derived from a wrapped one lost part of Cutover (see {@link DerivedChange}); also
+   * logged as a WARNING. Reported once per wrapped client (and the clients derived from it) and
+   * change, at the first call that shows it.
+   *
+   * @param change what was changed
+   */
+  default void derivedClientChanged(DerivedChange change) {}
 
   /**
    * A connection will take no new requests; its in-flight ones finish.
@@ -77,14 +115,10 @@ public interface CutoverListener extends ResolverListener {
   /**
    * A call that was retried at least once has finished.
    *
-   * @param host the host called
-   * @param method the HTTP method
-   * @param reason what caused the first retry
-   * @param retries how many retries were made
-   * @param succeeded whether the final outcome was a response other than 503
+   * @param outcome the host and method, what caused the first retry, how many were made and how
+   *     the call ended
    */
-  default void retriesCompleted(
-      String host, String method, RetryReason reason, int retries, boolean succeeded) {}
+  default void retriesCompleted(RetryOutcome outcome) {}
 
   /**
    * A retry that would otherwise have been made was refused by the retry budget.

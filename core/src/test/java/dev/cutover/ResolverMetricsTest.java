@@ -2,16 +2,13 @@ package dev.cutover;
 
 import static dev.cutover.Testing.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.cutover.CutoverListener.RetireReason;
 import dev.cutover.testkit.EmbeddedDnsServer;
 import dev.cutover.testkit.EmbeddedDnsServer.Behavior;
 import dev.cutover.testkit.FakeTicker;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,13 +17,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The resolver's meters, and how they leave with the hosts they are about. */
-class CutoverMetricsTest {
+class ResolverMetricsTest {
   private static final String HOST = "api.cutover.test";
 
   private EmbeddedDnsServer dns;
   private final FakeTicker ticker = new FakeTicker();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final CutoverMetrics metrics = new CutoverMetrics();
+  private final ResolverMetrics metrics = new ResolverMetrics();
   private final List<String> forgotten = new CopyOnWriteArrayList<>();
   private CutoverResolver resolver;
 
@@ -67,9 +64,10 @@ class CutoverMetricsTest {
     dns.setAddresses("other.cutover.test", Duration.ofSeconds(5), "127.0.0.3");
     startResolver(CutoverResolver.builder().idleTimeout(Duration.ofSeconds(20)));
     resolver.lookup(HOST);
-    metrics.connectionRetired(HOST, Testing.ip("127.0.0.9"), RetireReason.ADDRESS_REMOVED);
-    metrics.retriesCompleted(HOST, "GET", CutoverListener.RetryReason.STATUS_503, 1, true);
-    assertEquals(4, metersOf(HOST).size(), "queries, retired, removed.open, retries");
+    dns.setAddresses(HOST, Duration.ofSeconds(5), "127.0.0.4");
+    ticker.advance(Duration.ofSeconds(5));
+    resolver.refresh(HOST).toCompletableFuture().get();
+    assertEquals(2, metersOf(HOST).size(), "queries, address changes");
 
     ticker.advance(Duration.ofSeconds(15));
     resolver.lookup("other.cutover.test"); // keeps that one in use
@@ -128,23 +126,5 @@ class CutoverMetricsTest {
     resolver.lookup(HOST); // the clock stands still: no retry is due, both are served stale
     assertEquals(2.0, registry.get("cutover.dns.stale.answers").tag("target.host", HOST)
         .counter().count());
-  }
-
-  @Test
-  void eventsBeforeBindToLeaveNoUnregisteredGauge() {
-    InetAddress address = Testing.ip("127.0.0.9");
-    metrics.connectionRetired(HOST, address, RetireReason.ADDRESS_REMOVED); // not counted
-    metrics.bindTo(registry);
-    metrics.connectionRetired(HOST, address, RetireReason.ADDRESS_REMOVED);
-    assertNotNull(registry.find("cutover.connections.removed.open").tag("target.host", HOST)
-        .gauge(), "the gauge is registered once bound");
-    assertEquals(1.0, registry.get("cutover.connections.removed.open").gauge().value());
-    metrics.retiredConnectionClosed(HOST, address, RetireReason.ADDRESS_REMOVED);
-    metrics.retiredConnectionClosed(HOST, address, RetireReason.ADDRESS_REMOVED); // the early one
-    assertEquals(0.0, registry.get("cutover.connections.removed.open").gauge().value(),
-        "never below zero");
-    metrics.retiredConnectionClosed("never.retired.test", address, RetireReason.ADDRESS_REMOVED);
-    assertNull(registry.find("cutover.connections.removed.open")
-        .tag("target.host", "never.retired.test").gauge(), "a close alone makes no gauge");
   }
 }

@@ -1,13 +1,18 @@
-package dev.cutover;
+package dev.cutover.okhttp;
 
+import dev.cutover.AddressChange;
+import dev.cutover.QueryOutcome;
+import dev.cutover.ResolverListener;
+import dev.cutover.ResolverMetrics;
+import dev.cutover.internal.HostMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -15,27 +20,27 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Turns Cutover's events into Micrometer meters. Needs {@code io.micrometer:micrometer-core} on
- * the class path; nothing else in Cutover does.
+ * Turns a wrapped client's events, and its resolver's, into Micrometer meters. Needs {@code
+ * io.micrometer:micrometer-core} on the class path; nothing else in Cutover does.
  *
  * <pre>{@code
  * CutoverMetrics metrics = new CutoverMetrics();
  * metrics.bindTo(registry);
- * resolver.addListener(metrics);
- * OkHttpClient client = CutoverOkHttp.builder(existing).resolver(resolver).listener(metrics).build();
+ * OkHttpClient client = CutoverOkHttp.builder(existing).listener(metrics).build();
  * }</pre>
  *
+ * <p>One registration, with the client builder, is enough: the client also registers it with its
+ * resolver, so the DNS meters of {@link ResolverMetrics} (which this one includes) are there too.
+ * One instance may be given to every client; each event is counted once. Do not also register a
+ * {@code ResolverMetrics} with the same resolver and registry: its DNS meters would count each
+ * event twice.
+ *
  * <p>Meters (tag keys as Micrometer's own OkHttp binder uses them; host values are bounded by
- * the resolver's {@code maxHosts}):
+ * the resolver's {@code maxHosts}): the DNS meters of {@link ResolverMetrics} ({@code
+ * cutover.dns.queries}, {@code cutover.dns.address.changes}, {@code cutover.dns.stale.answers},
+ * {@code cutover.dns.family.failures}), and
  *
  * <ul>
- *   <li>{@code cutover.dns.queries} (timer; {@code target.host}, {@code result}: success,
- *       nxdomain, no_data, failure): resolutions through DNS;
- *   <li>{@code cutover.dns.address.changes} (counter; {@code target.host});
- *   <li>{@code cutover.dns.stale.answers} (counter; {@code target.host}): lookups answered past
- *       the TTL because DNS was unreachable;
- *   <li>{@code cutover.dns.family.failures} (counter; {@code target.host}, {@code type}: A,
- *       AAAA): resolutions answered by one address family while the other's query failed;
  *   <li>{@code cutover.connections.retired} (counter; {@code target.host}, {@code reason}:
  *       address_removed, max_age);
  *   <li>{@code cutover.connections.removed.open} (gauge; {@code target.host}): connections
@@ -46,7 +51,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code cutover.addresses.quarantined} (counter; {@code target.host});
  *   <li>{@code cutover.retries} (counter; {@code target.host}, {@code method}, {@code reason}:
  *       status_503, connect_failure, connection_failure; {@code outcome}: success, failure);
- *   <li>{@code cutover.retry.budget.exhausted} (counter; {@code target.host}, {@code method}).
+ *   <li>{@code cutover.retry.budget.exhausted} (counter; {@code target.host}, {@code method});
+ *   <li>{@code cutover.client.derived.changes} (counter; {@code change}: event_listener_replaced,
+ *       dns_replaced): clients derived from a wrapped one that lost part of Cutover (see {@link
+ *       CutoverListener.DerivedChange}), each counted once; not removed with a host.
  * </ul>
  *
  * <p>A host's meters are removed from the registry when the resolver forgets the host ({@link
@@ -61,67 +69,52 @@ public final class CutoverMetrics implements CutoverListener, MeterBinder {
   private static final Set<String> METHODS =
       Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE");
 
-  private volatile MeterRegistry registry;
+  private final ResolverMetrics dns = new ResolverMetrics();
+  private final HostMeters meters = new HostMeters();
   private final Map<String, AtomicInteger> removedOpen = new ConcurrentHashMap<>();
-  /** Every meter registered per host, to remove when the host is forgotten. */
-  private final Map<String, Set<Meter.Id>> meterIds = new ConcurrentHashMap<>();
 
   /** Creates an unbound binder. */
   public CutoverMetrics() {}
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    this.registry = registry;
+    dns.bindTo(registry);
+    meters.bindTo(registry);
   }
 
   @Override
   public void queryCompleted(String host, QueryOutcome outcome, Duration elapsed) {
-    MeterRegistry r = registry;
-    if (r != null) {
-      track(host, Timer.builder("cutover.dns.queries")
-          .description("Resolutions of a host name through DNS")
-          .tag("target.host", host).tag("result", lower(outcome)).register(r)).record(elapsed);
-    }
+    dns.queryCompleted(host, outcome, elapsed);
   }
 
   @Override
   public void addressesChanged(AddressChange change) {
-    count("cutover.dns.address.changes", "Changes of a host's address set",
-        "target.host", change.host());
+    dns.addressesChanged(change);
   }
 
   @Override
   public void addressFamilyFailed(String host, String recordType, Throwable cause) {
-    count("cutover.dns.family.failures",
-        "Resolutions answered by one address family while the other failed",
-        "target.host", host, "type", recordType);
+    dns.addressFamilyFailed(host, recordType, cause);
+  }
+
+  @Override
+  public void staleAnswerServed(String host, List<InetAddress> addresses, Throwable cause) {
+    dns.staleAnswerServed(host, addresses, cause);
   }
 
   /** Removes the host's meters: the resolver no longer tracks it. */
   @Override
   public void hostForgotten(String host) {
+    dns.hostForgotten(host);
     removedOpen.remove(host);
-    Set<Meter.Id> ids = meterIds.remove(host);
-    MeterRegistry r = registry;
-    if (ids != null && r != null) {
-      for (Meter.Id id : ids) {
-        r.remove(id);
-      }
-    }
-  }
-
-  @Override
-  public void staleAnswerServed(
-      String host, java.util.List<InetAddress> addresses, Throwable cause) {
-    count("cutover.dns.stale.answers", "Lookups answered past the TTL while DNS was down",
-        "target.host", host);
+    meters.forget(host);
   }
 
   @Override
   public void connectionRetired(String host, InetAddress address, RetireReason reason) {
-    count("cutover.connections.retired", "Connections that take no new requests",
+    meters.count("cutover.connections.retired", "Connections that take no new requests",
         "target.host", host, "reason", lower(reason));
-    if (reason == RetireReason.ADDRESS_REMOVED && registry != null) {
+    if (reason == RetireReason.ADDRESS_REMOVED && meters.registry() != null) {
       removedOpen(host).incrementAndGet();
     }
   }
@@ -138,35 +131,46 @@ public final class CutoverMetrics implements CutoverListener, MeterBinder {
 
   @Override
   public void addressQuarantined(String host, InetAddress address) {
-    count("cutover.addresses.quarantined", "Addresses put last after a failure",
+    meters.count("cutover.addresses.quarantined", "Addresses put last after a failure",
         "target.host", host);
   }
 
   @Override
   public void requestToRemovedAddress(String host, InetAddress address, Duration sinceRemoval) {
-    MeterRegistry r = registry;
+    MeterRegistry r = meters.registry();
     if (r != null) {
-      track(host, Timer.builder("cutover.drain.lag")
+      meters.track(host, Timer.builder("cutover.drain.lag")
           .description("Time from an address's removal to a request still sent to it")
           .tag("target.host", host).register(r)).record(sinceRemoval);
     }
   }
 
   @Override
-  public void retriesCompleted(
-      String host, String method, RetryReason reason, int retries, boolean succeeded) {
-    MeterRegistry r = registry;
+  public void retriesCompleted(RetryOutcome outcome) {
+    MeterRegistry r = meters.registry();
     if (r != null) {
-      track(host, Counter.builder("cutover.retries")
+      meters.track(outcome.host(), Counter.builder("cutover.retries")
           .description("Retries made after a cutover signal")
-          .tag("target.host", host).tag("method", method(method)).tag("reason", lower(reason))
-          .tag("outcome", succeeded ? "success" : "failure").register(r)).increment(retries);
+          .tag("target.host", outcome.host()).tag("method", method(outcome.method()))
+          .tag("reason", lower(outcome.reason()))
+          .tag("outcome", outcome.succeeded() ? "success" : "failure").register(r))
+          .increment(outcome.retries());
+    }
+  }
+
+  @Override
+  public void derivedClientChanged(DerivedChange change) {
+    MeterRegistry r = meters.registry();
+    if (r != null) {
+      Counter.builder("cutover.client.derived.changes")
+          .description("Clients derived from a wrapped one that lost part of Cutover")
+          .tag("change", lower(change)).register(r).increment();
     }
   }
 
   @Override
   public void retryBudgetExhausted(String host, String method) {
-    count("cutover.retry.budget.exhausted", "Retries refused by the retry budget",
+    meters.count("cutover.retry.budget.exhausted", "Retries refused by the retry budget",
         "target.host", host, "method", method(method));
   }
 
@@ -174,25 +178,11 @@ public final class CutoverMetrics implements CutoverListener, MeterBinder {
   private AtomicInteger removedOpen(String host) {
     return removedOpen.computeIfAbsent(host, h -> {
       AtomicInteger value = new AtomicInteger();
-      track(h, Gauge.builder("cutover.connections.removed.open", value, AtomicInteger::get)
+      meters.track(h, Gauge.builder("cutover.connections.removed.open", value, AtomicInteger::get)
           .description("Open connections to addresses that left the DNS answer")
-          .tag("target.host", h).register(registry));
+          .tag("target.host", h).register(meters.registry()));
       return value;
     });
-  }
-
-  /** The tags' first pair must be target.host. */
-  private void count(String name, String description, String... tags) {
-    MeterRegistry r = registry;
-    if (r != null) {
-      track(tags[1], Counter.builder(name).description(description).tags(tags).register(r))
-          .increment();
-    }
-  }
-
-  private <M extends Meter> M track(String host, M meter) {
-    meterIds.computeIfAbsent(host, h -> ConcurrentHashMap.newKeySet()).add(meter.getId());
-    return meter;
   }
 
   private static String method(String method) {
