@@ -100,29 +100,31 @@ final class ConnectionTracker implements ResolverListener {
   }
 
   /**
-   * A call was handed this connection. If Cutover had closed it in the meantime (a drain of a
-   * connection its own count said was idle, racing OkHttp's hand-out), the call is marked: nothing
-   * can have been sent on it, and whatever the attempt fails with (OkHttp 5 fails at once, setting
-   * the closed socket's time-out; the network interceptor refuses the rest) is not a failure of
-   * the request. OkHttp 4.12 hands out a pooled connection before its health check and then
-   * discards it if closed: marked too, and cleared when the attempt reaches the network on
-   * another connection.
+   * A call was handed this connection; returns the connection as tracked and counted in use, or
+   * null if it is not (through a proxy, or already closed). If Cutover had closed it in the
+   * meantime (a drain of a connection its own count said was idle, racing OkHttp's hand-out), the
+   * call is marked: nothing can have been sent on it, and whatever the attempt fails with (OkHttp
+   * 5 fails at once, setting the closed socket's time-out; the network interceptor refuses the
+   * rest) is not a failure of the request. OkHttp 4.12 hands out a pooled connection before its
+   * health check and then discards it if closed: marked too, and cleared when the attempt reaches
+   * the network on another connection.
    */
-  void acquired(Call call, Connection connection) {
+  TrackedConnection acquired(Call call, Connection connection) {
     countedCalls.add(call);
     if (!isDirect(connection)) {
-      return;
+      return null;
     }
     if (OkHttpCompat.isClosedOnAcquire(connection)) {
       historyFor(call).closedAtAcquire = true;
-      return;
+      return null;
     }
     TrackedConnection tracked = track(connection);
     if (!tracked.acquire()) {
       historyFor(call).closedAtAcquire = true;
-      return;
+      return null;
     }
     inUse(tracked, connection);
+    return tracked;
   }
 
   /** Whether this call's use of its connection is counted: it runs with Cutover's listener. */
@@ -225,9 +227,16 @@ final class ConnectionTracker implements ResolverListener {
     }
   }
 
-  void released(Call call, Connection connection) {
+  /**
+   * A call let go of this connection. {@code acquiredAs} is what {@link #acquired} returned for
+   * the call's latest acquire, or null: a call releases the connection it acquired last, so the
+   * map is asked only if that is not this one. The lookup is the costly part of a release: it
+   * hashes OkHttp's connection, whose monitor OkHttp's pool locks from several threads.
+   */
+  void released(Call call, Connection connection, TrackedConnection acquiredAs) {
     countedCalls.remove(call);
-    TrackedConnection tracked = connections.get(connection);
+    TrackedConnection tracked = acquiredAs != null && acquiredAs.connection == connection
+        ? acquiredAs : connections.get(connection);
     if (tracked == null) {
       return;
     }

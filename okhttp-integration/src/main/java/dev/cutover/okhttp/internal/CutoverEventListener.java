@@ -16,19 +16,18 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * One per call: tells the tracker which connections are acquired, released and failing, and
- * hands every event, unchanged and in order, to the user's own listener.
+ * One per call when the user set a listener of their own: hands every event, unchanged and in
+ * order, to it, and then tells the tracker what {@link TrackingEventListener} tells it.
  *
  * <p>Delegation is written out by hand because OkHttp 4.12 has no {@code EventListener.plus}.
  * The last four methods exist only in OkHttp 5 (see {@link OkHttpCompat}).
  */
-final class CutoverEventListener extends EventListener {
+final class CutoverEventListener extends TrackingEventListener {
   private final EventListener delegate;
-  private final ConnectionTracker tracker;
 
   CutoverEventListener(EventListener delegate, ConnectionTracker tracker) {
+    super(tracker);
     this.delegate = delegate;
-    this.tracker = tracker;
   }
 
   /**
@@ -43,36 +42,33 @@ final class CutoverEventListener extends EventListener {
     try {
       delegate.connectionAcquired(call, connection);
     } finally {
-      tracker.acquired(call, connection);
+      super.connectionAcquired(call, connection);
     }
   }
 
   @Override
   public void connectionReleased(Call call, Connection connection) {
     delegate.connectionReleased(call, connection);
-    tracker.released(call, connection);
+    super.connectionReleased(call, connection);
   }
 
   @Override
   public void connectFailed(Call call, InetSocketAddress inetSocketAddress, Proxy proxy,
       Protocol protocol, IOException ioe) {
     delegate.connectFailed(call, inetSocketAddress, proxy, protocol, ioe);
-    InetAddress address = inetSocketAddress.getAddress();
-    if (proxy.type() == Proxy.Type.DIRECT && address != null) {
-      tracker.connectFailed(call, call.request().url().host(), address, ioe);
-    }
+    super.connectFailed(call, inetSocketAddress, proxy, protocol, ioe);
   }
 
   @Override
   public void callEnd(Call call) {
     delegate.callEnd(call);
-    tracker.callEnded(call);
+    super.callEnd(call);
   }
 
   @Override
   public void callFailed(Call call, IOException ioe) {
     delegate.callFailed(call, ioe);
-    tracker.callEnded(call);
+    super.callFailed(call, ioe);
   }
 
   @Override

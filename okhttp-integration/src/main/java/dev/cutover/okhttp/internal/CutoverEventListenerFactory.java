@@ -5,7 +5,7 @@ import okhttp3.EventListener;
 
 /**
  * The wrapped client's event listener factory: the user's, with the tracker's listener around each
- * of its listeners. A named class, not a lambda, so that wrapping a wrapped client can find the
+ * of its listeners (or the tracker's alone, where the user's is OkHttp's no-op). A named class, not a lambda, so that wrapping a wrapped client can find the
  * user's factory again and wrap it once, not twice (see {@link ClientWiring}).
  */
 final class CutoverEventListenerFactory implements EventListener.Factory {
@@ -24,6 +24,6 @@ final class CutoverEventListenerFactory implements EventListener.Factory {
 
   @Override
   public EventListener create(Call call) {
-    return new CutoverEventListener(user.create(call), tracker);
+    return TrackingEventListener.create(user.create(call), tracker);
   }
 }

@@ -31,8 +31,9 @@ final class RetryBudget {
     }
   }
 
-  void recordRequest() {
-    bucket(Math.floorDiv(ticker.read(), BUCKET_NANOS)).requests.increment();
+  /** Counts a request made at {@code now} (ticker time), read once by the caller for the call. */
+  void recordRequest(long now) {
+    bucket(Math.floorDiv(now, BUCKET_NANOS)).requests.increment();
   }
 
   /** Takes one retry from the budget; false if the budget is spent. */

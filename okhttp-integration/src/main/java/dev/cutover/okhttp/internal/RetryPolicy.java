@@ -75,9 +75,9 @@ final class RetryPolicy {
     return replay;
   }
 
-  /** Counts a call towards the budget retries are a share of. */
-  void recordRequest() {
-    budget.recordRequest();
+  /** Counts a call that started at {@code now} (ticker time) towards the retries' budget. */
+  void recordRequest(long now) {
+    budget.recordRequest(now);
   }
 
   /** Whether this response may be worth a retry, rather than the call's answer. */

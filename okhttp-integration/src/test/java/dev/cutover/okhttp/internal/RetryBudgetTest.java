@@ -23,11 +23,11 @@ class RetryBudgetTest {
     RetryBudget budget = new RetryBudget(ticker::read, 0.5, 0);
     assertFalse(budget.tryAcquire(), "no requests, no floor: no retries");
     for (int i = 0; i < 10; i++) {
-      budget.recordRequest();
+      budget.recordRequest(ticker.read());
     }
     assertEquals(5, acquireAll(budget));
-    budget.recordRequest();
-    budget.recordRequest();
+    budget.recordRequest(ticker.read());
+    budget.recordRequest(ticker.read());
     assertEquals(1, acquireAll(budget), "two more requests buy one more retry");
   }
 
@@ -35,13 +35,13 @@ class RetryBudgetTest {
   void theWindowSlidesPerSecond() {
     RetryBudget budget = new RetryBudget(ticker::read, 1.0, 0);
     for (int i = 0; i < 4; i++) {
-      budget.recordRequest();
+      budget.recordRequest(ticker.read());
     }
     assertEquals(4, acquireAll(budget));
     ticker.advance(Duration.ofMillis(9_999));
     assertFalse(budget.tryAcquire(), "the retries of 9.999 s ago still count");
     ticker.advance(Duration.ofMillis(1));
-    budget.recordRequest();
+    budget.recordRequest(ticker.read());
     assertTrue(budget.tryAcquire(), "10 s later the old second has left the window");
     assertFalse(budget.tryAcquire());
   }

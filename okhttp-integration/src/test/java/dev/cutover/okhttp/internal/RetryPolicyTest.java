@@ -172,7 +172,7 @@ class RetryPolicyTest {
   @Test
   void theBudgetIsDrawnLastAndOnlyForARetry() {
     RetryBudget oneRetry = new RetryBudget(ticker::read, 1.0, 0);
-    oneRetry.recordRequest(); // one request, ratio 1, no floor: exactly one retry
+    oneRetry.recordRequest(ticker.read()); // one request, ratio 1, no floor: exactly one retry
     RetryPolicy policy = policy(4, oneRetry);
     assertEquals(new Stop(StopReason.NOT_IDEMPOTENT),
         policy.decide(unavailable(Requests.post(), 1, null)));
