@@ -171,6 +171,41 @@ public final class OverheadBenchmark {
     }
   }
 
+  /**
+   * {@code getTotalThreadAllocatedBytes()}, looked up at run time: it is in JDK 21's API and in
+   * later JDK 17 updates, but not in the JDK 17 API that {@code --release 17} compiles against.
+   */
+  private static final java.lang.invoke.MethodHandle TOTAL_ALLOCATED = totalAllocated();
+
+  private static java.lang.invoke.MethodHandle totalAllocated() {
+    try {
+      return java.lang.invoke.MethodHandles.publicLookup().findVirtual(
+          com.sun.management.ThreadMXBean.class, "getTotalThreadAllocatedBytes",
+          java.lang.invoke.MethodType.methodType(long.class));
+    } catch (NoSuchMethodException | IllegalAccessException absent) {
+      return null;
+    }
+  }
+
+  /**
+   * Bytes allocated so far by every thread of the JVM; where the JDK cannot say it in one call,
+   * the sum over the threads alive now (the server's and OkHttp's threads live through a run).
+   */
+  private static long allocatedByAllThreads(com.sun.management.ThreadMXBean threads) {
+    if (TOTAL_ALLOCATED != null) {
+      try {
+        return (long) TOTAL_ALLOCATED.invokeExact(threads);
+      } catch (Throwable unexpected) {
+        throw new IllegalStateException("could not read allocated bytes", unexpected);
+      }
+    }
+    long total = 0;
+    for (long bytes : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+      total += Math.max(0, bytes);
+    }
+    return total;
+  }
+
   /** One block on each client, in an order drawn at random; returns the bytes of the bodies. */
   private static long round(RequestFixture fixture, List<OkHttpClient> clients, int block,
       SplittableRandom random, com.sun.management.ThreadMXBean threads, int[] order,
@@ -183,7 +218,7 @@ public final class OverheadBenchmark {
     long sink = 0;
     for (int side : order) {
       OkHttpClient client = clients.get(side);
-      long bytes = threads.getTotalThreadAllocatedBytes();
+      long bytes = allocatedByAllThreads(threads);
       long cpu = threads.getCurrentThreadCpuTime();
       long wall = System.nanoTime();
       for (int i = 0; i < block; i++) {
@@ -191,7 +226,7 @@ public final class OverheadBenchmark {
       }
       long wallEnd = System.nanoTime();
       long cpuEnd = threads.getCurrentThreadCpuTime();
-      long bytesEnd = threads.getTotalThreadAllocatedBytes();
+      long bytesEnd = allocatedByAllThreads(threads);
       into[side * COUNTERS + WALL] = wallEnd - wall;
       into[side * COUNTERS + CPU] = cpuEnd - cpu;
       into[side * COUNTERS + BYTES] = bytesEnd - bytes;
