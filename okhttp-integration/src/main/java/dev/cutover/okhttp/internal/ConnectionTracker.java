@@ -13,7 +13,6 @@ import java.net.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,12 +53,6 @@ final class ConnectionTracker implements ResolverListener {
    * when the retry interceptor is done with the call and again at callEnd / callFailed.
    */
   private final Map<Call, CallHistory> histories = new ConcurrentHashMap<>();
-  /**
-   * Calls whose connectionAcquired this tracker heard, until they release it or end: their use of
-   * a connection is in its count. A call missing here at the network interceptor runs on a client
-   * whose event listener was replaced.
-   */
-  private final Set<Call> countedCalls = ConcurrentHashMap.newKeySet();
   private volatile int purgeAt = 64;
   /** The wrapped client's own Dns; a connection made under another came from a derived client. */
   private final Dns dns;
@@ -110,7 +103,6 @@ final class ConnectionTracker implements ResolverListener {
    * the network on another connection.
    */
   TrackedConnection acquired(Call call, Connection connection) {
-    countedCalls.add(call);
     if (!isDirect(connection)) {
       return null;
     }
@@ -127,13 +119,20 @@ final class ConnectionTracker implements ResolverListener {
     return tracked;
   }
 
-  /** Whether this call's use of its connection is counted: it runs with Cutover's listener. */
+  /**
+   * Whether this call's use of its connection is counted: the client that made it creates its
+   * event listeners with this tracker's factory, the wrapped client's or one derived from it that
+   * kept it, so its acquisitions and releases are heard. A client whose listener was replaced
+   * (or a call whose client cannot be told) is not. Asked of the call, not remembered per call,
+   * so that a request costs no map entry and a call whose response is never closed leaves nothing.
+   */
   boolean counts(Call call) {
-    return countedCalls.contains(call);
+    return OkHttpCompat.listenerFactoryOf(call) instanceof CutoverEventListenerFactory factory
+        && factory.tracker() == this;
   }
 
   /**
-   * A call this tracker did not hear acquire its connection reached the network interceptor: it
+   * A call this tracker does not count (see {@link #counts}) reached the network interceptor: it
    * runs on a client derived from the wrapped one whose event listener was replaced, and neither
    * its acquisitions nor its releases will be heard. Its connection is tracked all the same, so
    * that it is drained when its address leaves DNS, but for good as uncounted: the count of
@@ -180,8 +179,10 @@ final class ConnectionTracker implements ResolverListener {
       Route route = connection.route();
       String host = route.address().url().host();
       InetAddress address = route.socketAddress().getAddress();
-      tracked = connections.computeIfAbsent(connection,
-          c -> new TrackedConnection(c, host, address, expiryFor(ticker.read())));
+      tracked = connections.computeIfAbsent(connection, c -> {
+        long now = ticker.read();
+        return new TrackedConnection(c, host, address, expiryFor(now), now);
+      });
       if (connections.size() > purgeAt) {
         purge();
       }
@@ -191,10 +192,13 @@ final class ConnectionTracker implements ResolverListener {
 
   /** A call now uses this open connection: the checks that keep what it gets current. */
   private void inUse(TrackedConnection tracked, Connection connection) {
-    // Pooled connections mean no lookups; tell the resolver the host is still in use.
-    resolver.track(tracked.host);
+    long now = ticker.read();
+    if (tracked.hostTouchDue(now)) {
+      // Pooled connections mean no lookups; tell the resolver the host is still in use.
+      resolver.track(tracked.host);
+    }
     if (!tracked.isRetired() && tracked.expiresAt != Long.MAX_VALUE
-        && ticker.read() - tracked.expiresAt >= 0) {
+        && now - tracked.expiresAt >= 0) {
       retire(tracked, RetireReason.MAX_AGE, "it reached its maximum age");
     }
     Dns madeBy = connection.route().address().dns();
@@ -207,9 +211,15 @@ final class ConnectionTracker implements ResolverListener {
           + " CutoverOkHttp.builder(derived).replaceDns(true)");
       return; // the resolver did not choose this address: its answer says nothing about it
     }
-    if (!tracked.isRetired()) {
+    // Once per connection (and again after the resolver forgot its host): every later change of
+    // the host's members reaches addressesChanged, which retires it there. A connection tracked
+    // while a change is being told is seen either by this check (the new members were cached
+    // first) or by the change's walk over the map (it was in the map first).
+    if (!tracked.isRetired() && tracked.takeMembershipCheck()) {
       List<InetAddress> current = resolver.cachedAddresses(tracked.host);
-      if (!current.isEmpty() && !current.contains(tracked.address)) {
+      if (current.isEmpty()) {
+        tracked.membershipUnknown(); // nothing cached to check against yet
+      } else if (!current.contains(tracked.address)) {
         // Made before a change this tracker had not seen (or for a host it was not watching).
         retire(tracked, RetireReason.ADDRESS_REMOVED,
             "its address is no longer in the DNS answer");
@@ -233,8 +243,7 @@ final class ConnectionTracker implements ResolverListener {
    * map is asked only if that is not this one. The lookup is the costly part of a release: it
    * hashes OkHttp's connection, whose monitor OkHttp's pool locks from several threads.
    */
-  void released(Call call, Connection connection, TrackedConnection acquiredAs) {
-    countedCalls.remove(call);
+  void released(Connection connection, TrackedConnection acquiredAs) {
     TrackedConnection tracked = acquiredAs != null && acquiredAs.connection == connection
         ? acquiredAs : connections.get(connection);
     if (tracked == null) {
@@ -265,10 +274,19 @@ final class ConnectionTracker implements ResolverListener {
     purge();
   }
 
-  /** The resolver forgot the host (unused, or beyond maxHosts): so does the quarantine. */
+  /**
+   * The resolver forgot the host (unused, or beyond maxHosts): so does the quarantine, and the
+   * host's connections are checked against its members again at their next acquisition, since
+   * the first answer after this is not a change the resolver reports.
+   */
   @Override
   public void hostForgotten(String host) {
     quarantine.forget(host);
+    for (TrackedConnection tracked : connections.values()) {
+      if (tracked.host.equals(host)) {
+        tracked.membershipUnknown();
+      }
+    }
   }
 
   /**
@@ -400,7 +418,6 @@ final class ConnectionTracker implements ResolverListener {
 
   /** The call ended (callEnd, callFailed): nothing of it is kept. */
   void callEnded(Call call) {
-    countedCalls.remove(call);
     forget(call);
   }
 

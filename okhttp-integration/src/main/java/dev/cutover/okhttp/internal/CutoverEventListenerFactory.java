@@ -17,6 +17,11 @@ final class CutoverEventListenerFactory implements EventListener.Factory {
     this.tracker = tracker;
   }
 
+  /** The tracker whose listeners this factory makes. */
+  ConnectionTracker tracker() {
+    return tracker;
+  }
+
   /** The factory the user's client had before it was wrapped. */
   EventListener.Factory user() {
     return user;

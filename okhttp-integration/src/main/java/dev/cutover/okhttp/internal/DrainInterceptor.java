@@ -47,8 +47,8 @@ final class DrainInterceptor implements Interceptor {
       }
     }
     Connection connection = chain.connection();
-    // A call Cutover's listener did not see acquire its connection runs on a derived client with
-    // that listener replaced: its connection is tracked, but never closed on a count.
+    // A call whose client does not use Cutover's listener (a derived client that replaced it) is
+    // not counted: its connection is tracked, but never closed on a count.
     TrackedConnection tracked = tracker.counts(call) ? tracker.get(connection)
         : connection != null ? tracker.adoptUncounted(connection) : null;
     if ((tracked != null && tracked.isClosedByUs())

@@ -1,7 +1,14 @@
 package dev.cutover.okhttp.internal;
 
+import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
+import okhttp3.Call;
 import okhttp3.Connection;
+import okhttp3.EventListener;
+import okhttp3.OkHttpClient;
 import okhttp3.internal.connection.RealConnection;
 
 /**
@@ -20,6 +27,10 @@ public final class OkHttpCompat {
   private static final String VERSION = readVersion();
   private static final boolean OKHTTP_4 = VERSION.startsWith("4.");
   private static final boolean RELEASES_CALL_AT_CONTENT_LENGTH = readReleasesCallAtContentLength();
+  /** {@code RealCall}, looked up by name: absent or changed, calls' clients go unknown. */
+  private static final Class<?> REAL_CALL = realCall();
+  /** {@code RealCall.getClient()}, as {@code (Call)OkHttpClient}; null if REAL_CALL is. */
+  private static final MethodHandle CLIENT_OF_CALL = clientOfCall(REAL_CALL);
 
   private OkHttpCompat() {}
 
@@ -74,6 +85,53 @@ public final class OkHttpCompat {
     }
     return type.equals("okhttp3.internal.http2.StreamResetException")
         && "stream was reset: REFUSED_STREAM".equals(failure.getMessage());
+  }
+
+  /**
+   * The event listener factory of the client that made this call, or null if that cannot be
+   * told. OkHttp's calls are {@code RealCall}s, whose {@code client} property (public in 4.12 and
+   * 5.x alike) is the client they were made by: for a client derived from a wrapped one, the
+   * derived client. Read through a method handle found once, so that an OkHttp without it makes
+   * every call's client unknown instead of failing to link; said once, as a WARNING.
+   */
+  static EventListener.Factory listenerFactoryOf(Call call) {
+    if (CLIENT_OF_CALL == null || !REAL_CALL.isInstance(call)) {
+      return null;
+    }
+    try {
+      return ((OkHttpClient) CLIENT_OF_CALL.invokeExact(call)).eventListenerFactory();
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable checkedCannotHappen) {
+      throw new IllegalStateException(checkedCannotHappen);
+    }
+  }
+
+  private static Class<?> realCall() {
+    try {
+      // By name: a class literal would link against the OkHttp compiled against.
+      return Class.forName("okhttp3.internal.connection.RealCall", false,
+          OkHttpCompat.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      return null;
+    }
+  }
+
+  private static MethodHandle clientOfCall(Class<?> realCall) {
+    try {
+      if (realCall == null) {
+        throw new ClassNotFoundException("okhttp3.internal.connection.RealCall");
+      }
+      return MethodHandles.publicLookup()
+          .findVirtual(realCall, "getClient", MethodType.methodType(OkHttpClient.class))
+          .asType(MethodType.methodType(OkHttpClient.class, Call.class));
+    } catch (ReflectiveOperationException | LinkageError e) {
+      System.getLogger("dev.cutover.okhttp").log(Level.WARNING, "Cutover cannot tell which"
+          + " client made a call on this OkHttp (" + VERSION + ": " + e + "), so it treats every"
+          + " connection as used by calls it cannot count: connections whose address leaves DNS"
+          + " are still drained, but never closed by Cutover while idle");
+      return null;
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.cutover.okhttp.CutoverListener;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Connection;
 import okhttp3.Protocol;
@@ -25,6 +26,12 @@ final class TrackedConnection {
    * then never fall to zero, so the tracker never closes it on the count.
    */
   private static final int UNCOUNTED = 1 << 30;
+  /**
+   * How often, at most, a connection's acquisitions tell the resolver that its host is in use:
+   * the resolver keeps its last-used time to this grain anyway (HostCache), and its host entry is
+   * memory a request would otherwise touch each time.
+   */
+  static final long HOST_TOUCH_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   final Connection connection;
   final String host;
@@ -37,12 +44,54 @@ final class TrackedConnection {
   private volatile String retiredBecause;
   private volatile CutoverListener.RetireReason retireReason;
   private volatile long retiredAt;
+  /**
+   * Whether the address still has to be checked against the host's members when a call acquires
+   * the connection: from its first acquisition until a check finds the host cached, and again
+   * once the resolver forgot the host (its next first answer is no change it reports). In
+   * between, every change of the host's members reaches the tracker as an event.
+   */
+  private volatile boolean membershipUnchecked = true;
+  /** Ticker time of the latest "host in use" sent to the resolver; a hint, so not volatile. */
+  private long hostTouchedAt;
 
-  TrackedConnection(Connection connection, String host, InetAddress address, long expiresAt) {
+  TrackedConnection(Connection connection, String host, InetAddress address, long expiresAt,
+      long now) {
     this.connection = connection;
     this.host = host;
     this.address = address;
     this.expiresAt = expiresAt;
+    this.hostTouchedAt = now - HOST_TOUCH_INTERVAL_NANOS;
+  }
+
+  /**
+   * Whether the resolver should be told now, at {@code now}, that this connection's host is in
+   * use; if so, records that it is being told.
+   */
+  boolean hostTouchDue(long now) {
+    if (now - hostTouchedAt < HOST_TOUCH_INTERVAL_NANOS) {
+      return false;
+    }
+    hostTouchedAt = now;
+    return true;
+  }
+
+  /**
+   * Takes the "membership unchecked" mark, if set: the caller then checks the address against
+   * the host's members, and gives the mark back with {@link #membershipUnknown} if the host has
+   * none cached yet. Taken before the check, so that a {@link #membershipUnknown} from a forgotten
+   * host meanwhile is never lost.
+   */
+  boolean takeMembershipCheck() {
+    if (!membershipUnchecked) {
+      return false;
+    }
+    membershipUnchecked = false;
+    return true;
+  }
+
+  /** The address has to be checked against the host's members at the next acquisition. */
+  void membershipUnknown() {
+    membershipUnchecked = true;
   }
 
   /** Returns false if this connection was already closed by us: the caller must not use it. */
