@@ -45,7 +45,7 @@ machine() {
 
 # Plain and wrapped clients take turns in the same forks (see OverheadBenchmark's javadoc).
 # Defaults: 5 forks per protocol, each 3 s (at least 100 rounds) of warm-up and 8 s measured in
-# 4 epochs with new clients each: under 5 minutes at a load of up to ~18 on 2 cores.
+# 8 epochs with new clients each: under 5 minutes at a load of up to ~18 on 2 cores.
 overhead() {
   local out="$1"
   shift

@@ -73,7 +73,7 @@ import okhttp3.OkHttpClient;
  * {@code benchmarks/run.sh --overhead} does, and writes the report to {@code benchmarks/results}.
  * Options: {@code --forks N} (default 5), {@code --warmup S} and {@code --measure S} seconds per
  * fork (3, 8), {@code --warmup-rounds N} (at least this many rounds of warm-up, however long
- * they take: 100), {@code --epochs N} (4), {@code --block N} requests (100), {@code --protocols A,B} ({@code
+ * they take: 100), {@code --epochs N} (8), {@code --block N} requests (100), {@code --protocols A,B} ({@code
  * HTTP_1_1,HTTP_2}), {@code --skeleton}, {@code --aa} (the "wrapped" side is a second plain
  * client: the harness must then find no difference), {@code --seed N}, {@code --jvm-arg ARG}
  * (repeatable: passed to each fork), {@code --out FILE} (also write the Markdown report there),
@@ -615,7 +615,7 @@ public final class OverheadBenchmark {
      * with 3 s, 10 s and 5 epochs, 307 s at load 7 to 18.)
      */
     int warmupRounds = 100;
-    int epochs = 4;
+    int epochs = 8;
     int block = 100;
     List<String> protocols = List.of("HTTP_1_1", "HTTP_2");
     long seed = 17;
