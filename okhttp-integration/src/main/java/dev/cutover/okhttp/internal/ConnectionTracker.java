@@ -106,11 +106,18 @@ final class ConnectionTracker implements ResolverListener {
     if (!isDirect(connection)) {
       return null;
     }
-    if (OkHttpCompat.isClosedOnAcquire(connection)) {
+    TrackedConnection tracked = connections.get(connection);
+    // The socket is asked only where the tracker's own state cannot answer: on an OkHttp that
+    // hands out connections before their health check, and for a connection not in the map,
+    // which is new or was closed and forgotten (by Cutover, racing this hand-out) since.
+    if ((tracked == null || OkHttpCompat.handsOutUncheckedConnections())
+        && connection.socket().isClosed()) {
       historyFor(call).closedAtAcquire = true;
       return null;
     }
-    TrackedConnection tracked = track(connection);
+    if (tracked == null) {
+      tracked = track(connection);
+    }
     if (!tracked.acquire()) {
       historyFor(call).closedAtAcquire = true;
       return null;
@@ -155,7 +162,7 @@ final class ConnectionTracker implements ResolverListener {
         + " retires it. To restore it, wrap the derived client again, CutoverOkHttp.wrap(derived,"
         + " resolver) or CutoverOkHttp.builder(derived): your listener is kept, Cutover's put"
         + " back around it, one layer");
-    if (OkHttpCompat.isClosedOnAcquire(connection)) {
+    if (connection.socket().isClosed()) {
       return null; // refused by the network interceptor, which checks the socket itself
     }
     TrackedConnection tracked = track(connection);

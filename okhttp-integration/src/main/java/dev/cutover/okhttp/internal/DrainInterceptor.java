@@ -49,10 +49,10 @@ final class DrainInterceptor implements Interceptor {
     Connection connection = chain.connection();
     // A call whose client does not use Cutover's listener (a derived client that replaced it) is
     // not counted: its connection is tracked, but never closed on a count.
-    TrackedConnection tracked = tracker.counts(call) ? tracker.get(connection)
+    boolean counted = tracker.counts(call);
+    TrackedConnection tracked = counted ? tracker.get(connection)
         : connection != null ? tracker.adoptUncounted(connection) : null;
-    if ((tracked != null && tracked.isClosedByUs())
-        || (connection != null && connection.socket().isClosed())) {
+    if (isClosed(connection, tracked, counted)) {
       // Closed as idle while OkHttp was handing it to this call: nothing is sent, and the retry
       // interceptor sends the request again on another connection, as no attempt at all.
       throw new RetiredConnectionException("connection " + (tracked != null ? tracked
@@ -108,6 +108,23 @@ final class DrainInterceptor implements Interceptor {
       tracked.exchangeCompleted();
     }
     return response;
+  }
+
+  /**
+   * Whether the connection handed to this attempt is closed. Cutover's own closes show in the
+   * tracked state. The socket is asked only where something else may have closed it unseen: a
+   * connection that is not tracked, one used by a call that is not counted, and any on an OkHttp
+   * that hands out connections before their health check (see {@link
+   * OkHttpCompat#handsOutUncheckedConnections}, which also says why the socket is not asked
+   * every time).
+   */
+  private static boolean isClosed(Connection connection, TrackedConnection tracked,
+      boolean counted) {
+    if (tracked != null && tracked.isClosedByUs()) {
+      return true;
+    }
+    boolean unseen = tracked == null || !counted || OkHttpCompat.handsOutUncheckedConnections();
+    return unseen && connection != null && connection.socket().isClosed();
   }
 
   /**
