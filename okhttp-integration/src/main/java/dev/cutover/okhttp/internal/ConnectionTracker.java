@@ -13,6 +13,7 @@ import java.net.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,6 +54,13 @@ final class ConnectionTracker implements ResolverListener {
    * when the retry interceptor is done with the call and again at callEnd / callFailed.
    */
   private final Map<Call, CallHistory> histories = new ConcurrentHashMap<>();
+  /**
+   * Where a call's client cannot be asked (see {@link #counts}): the calls whose acquisition this
+   * tracker heard, until they release it or end. Null where it can, which spares every request an
+   * insert, a lookup and two removals.
+   */
+  private final Set<Call> countedCalls =
+      OkHttpCompat.canTellClientOfCall() ? null : ConcurrentHashMap.newKeySet();
   private volatile int purgeAt = 64;
   /** The wrapped client's own Dns; a connection made under another came from a derived client. */
   private final Dns dns;
@@ -103,22 +111,25 @@ final class ConnectionTracker implements ResolverListener {
    * the network on another connection.
    */
   TrackedConnection acquired(Call call, Connection connection) {
+    if (countedCalls != null) {
+      countedCalls.add(call);
+    }
     if (!isDirect(connection)) {
       return null;
     }
     TrackedConnection tracked = connections.get(connection);
-    // The socket is asked only where the tracker's own state cannot answer: on an OkHttp that
-    // hands out connections before their health check, and for a connection not in the map,
-    // which is new or was closed and forgotten (by Cutover, racing this hand-out) since.
-    if ((tracked == null || OkHttpCompat.handsOutUncheckedConnections())
-        && connection.socket().isClosed()) {
+    boolean seenBefore = tracked != null;
+    if (!seenBefore) {
+      tracked = track(connection);
+    }
+    // The check follows the acquire: from then on Cutover cannot close the connection on its
+    // count, so whatever closed it did so before, and is seen here.
+    if (!tracked.acquire()) {
       historyFor(call).closedAtAcquire = true;
       return null;
     }
-    if (tracked == null) {
-      tracked = track(connection);
-    }
-    if (!tracked.acquire()) {
+    if (isClosed(connection, tracked, seenBefore)) {
+      tracked.markClosed(); // for every call holding it: nothing can be sent on it
       historyFor(call).closedAtAcquire = true;
       return null;
     }
@@ -127,13 +138,41 @@ final class ConnectionTracker implements ResolverListener {
   }
 
   /**
+   * Whether a connection handed to a call is closed. Cutover's own closes show in the tracked
+   * state; the socket is asked only where something else may have closed it unseen (on JDK 17 a
+   * plain socket's {@code isClosed()} enters a monitor, one of the larger items Cutover added to
+   * an HTTP/1.1 request in JFR profiles): a connection that is not tracked, or was not before this
+   * call (new, or closed and forgotten since, by Cutover racing OkHttp's hand-out), one used by a
+   * call whose acquisition this tracker did not hear, and any on an OkHttp that hands out
+   * connections before their health check ({@link OkHttpCompat#handsOutUncheckedConnections}).
+   *
+   * @param seenByTracker whether the tracker has followed this connection, and this call's use of
+   *     it, since before the call was handed it
+   */
+  static boolean isClosed(Connection connection, TrackedConnection tracked,
+      boolean seenByTracker) {
+    if (tracked != null && tracked.isKnownClosed()) {
+      return true;
+    }
+    boolean unseen = tracked == null || !seenByTracker
+        || OkHttpCompat.handsOutUncheckedConnections();
+    return unseen && connection.socket().isClosed();
+  }
+
+  /**
    * Whether this call's use of its connection is counted: the client that made it creates its
    * event listeners with this tracker's factory, the wrapped client's or one derived from it that
    * kept it, so its acquisitions and releases are heard. A client whose listener was replaced
    * (or a call whose client cannot be told) is not. Asked of the call, not remembered per call,
    * so that a request costs no map entry and a call whose response is never closed leaves nothing.
+   * Where the call's client cannot be asked (OkHttp 5 on the module path exports the package of
+   * its {@code RealCall} to its own modules only), the tracker remembers the calls it heard
+   * acquire a connection instead, until they release it or end.
    */
   boolean counts(Call call) {
+    if (countedCalls != null) {
+      return countedCalls.contains(call);
+    }
     return OkHttpCompat.listenerFactoryOf(call) instanceof CutoverEventListenerFactory factory
         && factory.tracker() == this;
   }
@@ -250,7 +289,10 @@ final class ConnectionTracker implements ResolverListener {
    * map is asked only if that is not this one. The lookup is the costly part of a release: it
    * hashes OkHttp's connection, whose monitor OkHttp's pool locks from several threads.
    */
-  void released(Connection connection, TrackedConnection acquiredAs) {
+  void released(Call call, Connection connection, TrackedConnection acquiredAs) {
+    if (countedCalls != null) {
+      countedCalls.remove(call);
+    }
     TrackedConnection tracked = acquiredAs != null && acquiredAs.connection == connection
         ? acquiredAs : connections.get(connection);
     if (tracked == null) {
@@ -263,7 +305,7 @@ final class ConnectionTracker implements ResolverListener {
     // OkHttp closed leaves at the next purge. Only a retired one's socket is asked: on JDK 17 a
     // plain socket's isClosed() takes a lock, the largest item Cutover added to an HTTP/1.1
     // request in JFR profiles of the calling thread.
-    if (tracked.isClosedByUs() || (tracked.isRetired() && tracked.isClosed())) {
+    if (tracked.isKnownClosed() || (tracked.isRetired() && tracked.isClosed())) {
       forget(connection, tracked);
     }
   }
@@ -429,6 +471,9 @@ final class ConnectionTracker implements ResolverListener {
 
   /** The call ended (callEnd, callFailed): nothing of it is kept. */
   void callEnded(Call call) {
+    if (countedCalls != null) {
+      countedCalls.remove(call);
+    }
     forget(call);
   }
 

@@ -5,8 +5,10 @@ import okhttp3.EventListener;
 
 /**
  * The wrapped client's event listener factory: the user's, with the tracker's listener around each
- * of its listeners (or the tracker's alone, where the user's is OkHttp's no-op). A named class, not a lambda, so that wrapping a wrapped client can find the
- * user's factory again and wrap it once, not twice (see {@link ClientWiring}).
+ * of its listeners (or the tracker's alone, where the user's is OkHttp's no-op). A named class,
+ * not a lambda, so that wrapping a wrapped client can find the user's factory again and wrap it
+ * once, not twice (see {@link ClientWiring}); and so that a call's client tells whether the
+ * tracker counts the call (see {@link ConnectionTracker#counts}).
  */
 final class CutoverEventListenerFactory implements EventListener.Factory {
   private final EventListener.Factory user;

@@ -52,12 +52,12 @@ final class DrainInterceptor implements Interceptor {
     boolean counted = tracker.counts(call);
     TrackedConnection tracked = counted ? tracker.get(connection)
         : connection != null ? tracker.adoptUncounted(connection) : null;
-    if (isClosed(connection, tracked, counted)) {
-      // Closed as idle while OkHttp was handing it to this call: nothing is sent, and the retry
-      // interceptor sends the request again on another connection, as no attempt at all.
-      throw new RetiredConnectionException("connection " + (tracked != null ? tracked
-          + " was retired (" + tracked.retiredBecause() + ")" : connection + " was closed")
-          + " before this request was sent");
+    if (connection != null && ConnectionTracker.isClosed(connection, tracked, counted)) {
+      // Closed (as idle, by Cutover) while OkHttp was handing it to this call: nothing is sent,
+      // and the retry interceptor sends the request again on another connection, as no attempt.
+      throw new RetiredConnectionException("connection " + (tracked != null
+          && tracked.isRetired() ? tracked + " was retired (" + tracked.retiredBecause() + ")"
+          : connection + " was closed") + " before this request was sent");
     }
     tracker.reachedNetwork(call);
     if (tracked != null) {
@@ -108,23 +108,6 @@ final class DrainInterceptor implements Interceptor {
       tracked.exchangeCompleted();
     }
     return response;
-  }
-
-  /**
-   * Whether the connection handed to this attempt is closed. Cutover's own closes show in the
-   * tracked state. The socket is asked only where something else may have closed it unseen: a
-   * connection that is not tracked, one used by a call that is not counted, and any on an OkHttp
-   * that hands out connections before their health check (see {@link
-   * OkHttpCompat#handsOutUncheckedConnections}, which also says why the socket is not asked
-   * every time).
-   */
-  private static boolean isClosed(Connection connection, TrackedConnection tracked,
-      boolean counted) {
-    if (tracked != null && tracked.isClosedByUs()) {
-      return true;
-    }
-    boolean unseen = tracked == null || !counted || OkHttpCompat.handsOutUncheckedConnections();
-    return unseen && connection != null && connection.socket().isClosed();
   }
 
   /**

@@ -26,6 +26,8 @@ import okhttp3.internal.connection.RealConnection;
 public final class OkHttpCompat {
   private static final String VERSION = readVersion();
   private static final boolean OKHTTP_4 = VERSION.startsWith("4.");
+  /** Whether pooled connections are health-checked before a call hears of them: 5.x and later. */
+  private static final boolean CHECKS_BEFORE_HAND_OUT = majorVersion(VERSION) >= 5;
   private static final boolean RELEASES_CALL_AT_CONTENT_LENGTH = readReleasesCallAtContentLength();
   /** {@code RealCall}, looked up by name: absent or changed, calls' clients go unknown. */
   private static final Class<?> REAL_CALL = realCall();
@@ -69,10 +71,21 @@ public final class OkHttpCompat {
    * call's own connection) and tells the call only of a connection that passed; the only closer
    * that can come between is Cutover, whose own state records it while it tracks the
    * connection. Asking the socket costs: on JDK 17 a plain socket's {@code isClosed()} enters a
-   * monitor, one of the larger items Cutover added to an HTTP/1.1 request in JFR profiles.
+   * monitor, one of the larger items Cutover added to an HTTP/1.1 request in JFR profiles. True,
+   * so the socket is asked, for any OkHttp not known to be 5.x or later (its version unreadable).
    */
   static boolean handsOutUncheckedConnections() {
-    return OKHTTP_4;
+    return !CHECKS_BEFORE_HAND_OUT;
+  }
+
+  /** The major version, or -1 if the version cannot be read: then nothing is assumed of it. */
+  static int majorVersion(String version) {
+    int dot = version.indexOf('.');
+    try {
+      return Integer.parseInt(dot < 0 ? version : version.substring(0, dot));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /**
@@ -94,11 +107,20 @@ public final class OkHttpCompat {
   }
 
   /**
+   * Whether {@link #listenerFactoryOf} can tell a call's client. Not on the module path: OkHttp 5's
+   * {@code module-info} exports the package of {@code RealCall} to its own modules only.
+   */
+  static boolean canTellClientOfCall() {
+    return CLIENT_OF_CALL != null;
+  }
+
+  /**
    * The event listener factory of the client that made this call, or null if that cannot be
    * told. OkHttp's calls are {@code RealCall}s, whose {@code client} property (public in 4.12 and
    * 5.x alike) is the client they were made by: for a client derived from a wrapped one, the
-   * derived client. Read through a method handle found once, so that an OkHttp without it makes
-   * every call's client unknown instead of failing to link; said once, as a WARNING.
+   * derived client. Read through a method handle found once, so that an OkHttp without it, or
+   * one whose module does not export it to Cutover, makes every call's client unknown instead of
+   * failing to link (see {@link #canTellClientOfCall}).
    */
   static EventListener.Factory listenerFactoryOf(Call call) {
     if (CLIENT_OF_CALL == null || !REAL_CALL.isInstance(call)) {
@@ -132,10 +154,10 @@ public final class OkHttpCompat {
           .findVirtual(realCall, "getClient", MethodType.methodType(OkHttpClient.class))
           .asType(MethodType.methodType(OkHttpClient.class, Call.class));
     } catch (ReflectiveOperationException | LinkageError e) {
-      System.getLogger("dev.cutover.okhttp").log(Level.WARNING, "Cutover cannot tell which"
-          + " client made a call on this OkHttp (" + VERSION + ": " + e + "), so it treats every"
-          + " connection as used by calls it cannot count: connections whose address leaves DNS"
-          + " are still drained, but never closed by Cutover while idle");
+      // Expected on the module path: the tracker then keeps the set of calls it counts itself.
+      System.getLogger("dev.cutover.okhttp").log(Level.DEBUG, "Cutover cannot ask a call which"
+          + " client made it on this OkHttp (" + VERSION + ": " + e + "); it keeps a set of the"
+          + " calls whose connections it counts instead");
       return null;
     }
   }

@@ -13,7 +13,7 @@ import okhttp3.Protocol;
  * What the wrapped client knows about one pooled connection: the host it was made for, the
  * address it goes to, how many calls hold it, and whether it has been retired.
  *
- * <p>The in-use count and the "closed by us" state share one atomic integer so that closing an
+ * <p>The in-use count and the "closed" state share one atomic integer so that closing an
  * idle connection and a call acquiring it can never both win: either the close comes first and
  * the call sees {@link #acquire()} return false before it writes a byte, or the acquire comes
  * first and the close waits for the release.
@@ -94,7 +94,7 @@ final class TrackedConnection {
     membershipUnchecked = true;
   }
 
-  /** Returns false if this connection was already closed by us: the caller must not use it. */
+  /** Returns false if this connection is known to be closed: the caller must not use it. */
   boolean acquire() {
     while (true) {
       int current = inUse.get();
@@ -109,7 +109,7 @@ final class TrackedConnection {
 
   /**
    * Marks the connection as used by calls the tracker does not count, so that it is never closed
-   * on the count again (see {@link #UNCOUNTED}). Returns false if it was already closed by us:
+   * on the count again (see {@link #UNCOUNTED}). Returns false if it is known to be closed:
    * the caller must not use it. Atomic with {@link #closeIfIdle}: either the close came first,
    * or no close on the count will ever come.
    */
@@ -151,6 +151,14 @@ final class TrackedConnection {
     return true;
   }
 
+  /**
+   * Records that the socket was found closed (OkHttp closed it, or Cutover did and forgot the
+   * connection since): no call may use it, and none of its releases counts any more.
+   */
+  void markClosed() {
+    inUse.set(CLOSED);
+  }
+
   /** Closes a connection that is known to be idle and impossible to acquire. */
   void closeUnreachable() {
     inUse.set(CLOSED);
@@ -179,7 +187,7 @@ final class TrackedConnection {
     }
   }
 
-  boolean isClosedByUs() {
+  boolean isKnownClosed() {
     return inUse.get() == CLOSED;
   }
 

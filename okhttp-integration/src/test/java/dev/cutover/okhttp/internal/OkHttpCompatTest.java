@@ -25,6 +25,23 @@ class OkHttpCompatTest {
   }
 
   @Test
+  void theSocketIsAskedOnEveryOkHttpNotKnownToCheckHealthBeforeHandingOut() {
+    assertEquals(OkHttpCompat.isOkHttp4(), OkHttpCompat.handsOutUncheckedConnections());
+    assertEquals(5, OkHttpCompat.majorVersion("5.5.1"));
+    assertEquals(4, OkHttpCompat.majorVersion("4.12.0"));
+    assertEquals(10, OkHttpCompat.majorVersion("10.0.0-alpha.1"));
+    // OkHttp's version unreadable: nothing is assumed, so the socket is asked.
+    assertEquals(-1, OkHttpCompat.majorVersion("unknown"));
+    assertEquals(-1, OkHttpCompat.majorVersion(""));
+  }
+
+  @Test
+  void onTheClassPathACallTellsItsClient() {
+    // The module path is ModulePathTest's, in the samples module.
+    assertEquals(true, OkHttpCompat.canTellClientOfCall());
+  }
+
+  @Test
   void theInternalDrainModeWorksOnEverySupportedLine() {
     assertDoesNotThrow(OkHttpCompat::requireNoNewExchanges);
   }
