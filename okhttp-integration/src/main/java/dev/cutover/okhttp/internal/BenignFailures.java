@@ -38,6 +38,6 @@ final class BenignFailures {
    * shows on the fresh connection too, and DNS shows the rest.
    */
   static boolean isOnReusedConnection(Call call, TrackedConnection connection) {
-    return call.isCanceled() || connection.completedExchanges() > 0;
+    return call.isCanceled() || connection.carriedExchange();
   }
 }

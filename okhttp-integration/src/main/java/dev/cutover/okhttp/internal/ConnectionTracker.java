@@ -264,7 +264,9 @@ final class ConnectionTracker implements ResolverListener {
     if (!tracked.isRetired() && tracked.takeMembershipCheck()) {
       List<InetAddress> current = resolver.cachedAddresses(tracked.host);
       if (current.isEmpty()) {
-        tracked.membershipUnknown(); // nothing cached to check against yet
+        if (!tracked.hostIsLiteral) {
+          tracked.membershipUnknown(); // nothing cached to check against yet
+        }
       } else if (!current.contains(tracked.address)) {
         // Made before a change this tracker had not seen (or for a host it was not watching).
         retire(tracked, RetireReason.ADDRESS_REMOVED,

@@ -36,11 +36,19 @@ final class TrackedConnection {
   final Connection connection;
   final String host;
   final InetAddress address;
+  /**
+   * Whether the URL names the address itself (an IP literal): no DNS answer will ever list it, so
+   * its membership is never checked again once found uncached.
+   */
+  final boolean hostIsLiteral;
   /** When this connection must stop taking requests (ticker time); Long.MAX_VALUE = never. */
   final long expiresAt;
   private final AtomicInteger inUse = new AtomicInteger();
-  /** Exchanges that got a response on this connection; a hint only, so not exact under races. */
-  private volatile int completedExchanges;
+  /**
+   * Whether an exchange got a response on this connection. Written once, not counted: a count
+   * would be a volatile write on every request, and only "none yet" versus "some" matters.
+   */
+  private volatile boolean carriedExchange;
   private volatile String retiredBecause;
   private volatile CutoverListener.RetireReason retireReason;
   private volatile long retiredAt;
@@ -59,8 +67,23 @@ final class TrackedConnection {
     this.connection = connection;
     this.host = host;
     this.address = address;
+    this.hostIsLiteral = isLiteral(host);
     this.expiresAt = expiresAt;
     this.hostTouchedAt = now - HOST_TOUCH_INTERVAL_NANOS;
+  }
+
+  /** IPv6 (a colon) or IPv4 (digits and dots only): a DNS name has a letter in its last label. */
+  private static boolean isLiteral(String host) {
+    if (host.indexOf(':') >= 0) {
+      return true;
+    }
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (c != '.' && (c < '0' || c > '9')) {
+        return false;
+      }
+    }
+    return !host.isEmpty();
   }
 
   /**
@@ -209,11 +232,14 @@ final class TrackedConnection {
   }
 
   void exchangeCompleted() {
-    completedExchanges++; // racy on HTTP/2, harmlessly: only "none yet" versus "some" matters
+    if (!carriedExchange) {
+      carriedExchange = true;
+    }
   }
 
-  int completedExchanges() {
-    return completedExchanges;
+  /** Whether an exchange on this connection got a response (see {@link BenignFailures}). */
+  boolean carriedExchange() {
+    return carriedExchange;
   }
 
   CutoverListener.RetireReason retireReason() {
