@@ -11,4 +11,5 @@ import java.time.Duration;
  * @param addressQuarantine how long a failing address goes last in DNS answers; zero for never
  * @param maxConnectionAge the age at which a connection is retired; zero for never
  */
-public record DrainSettings(DrainMode mode, Duration addressQuarantine, Duration maxConnectionAge) {}
+public record DrainSettings(DrainMode mode, Duration addressQuarantine,
+    Duration maxConnectionAge) {}

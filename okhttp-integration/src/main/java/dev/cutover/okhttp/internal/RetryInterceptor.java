@@ -119,9 +119,10 @@ final class RetryInterceptor implements Interceptor {
         // OkHttp handed this call a connection Cutover had just closed as idle (the close won
         // the race with the call's acquire event; see Retirer.closesOnCount), and the attempt
         // failed before anything was written: OkHttp 5 at once ("Socket is closed", setting its
-        // time-out), otherwise refused by the network interceptor. Plain OkHttp would have had that connection, so
-        // this is not an attempt: no back-off, no budget, whatever maxAttempts says. OkHttp finds
-        // the closed socket unhealthy and gives the next proceed() another connection.
+        // time-out), otherwise refused by the network interceptor. Plain OkHttp would have had
+        // that connection, so this is not an attempt: no back-off, no budget, whatever
+        // maxAttempts says. OkHttp finds the closed socket unhealthy and gives the next proceed()
+        // another connection.
         refusedConnections++;
         continue;
       }
