@@ -2,7 +2,6 @@ package dev.cutover;
 
 import dev.cutover.internal.HostMeters;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -57,13 +56,8 @@ public final class ResolverMetrics implements ResolverListener, MeterBinder {
 
   @Override
   public void queryCompleted(String host, QueryOutcome outcome, Duration elapsed) {
-    MeterRegistry r = meters.registry();
-    if (r != null) {
-      meters.track(host, Timer.builder("cutover.dns.queries")
-          .description("Resolutions of a host name through DNS")
-          .tag("target.host", host).tag("result", outcome.name().toLowerCase(Locale.ROOT))
-          .register(r)).record(elapsed);
-    }
+    meters.time("cutover.dns.queries", "Resolutions of a host name through DNS", elapsed,
+        "target.host", host, "result", outcome.name().toLowerCase(Locale.ROOT));
   }
 
   @Override

@@ -3,6 +3,8 @@ package dev.cutover.internal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,10 +35,24 @@ public final class HostMeters {
 
   /** Counts one event; the tags' first pair must be target.host. Nothing before bindTo. */
   public void count(String name, String description, String... tags) {
+    add(name, description, 1, tags);
+  }
+
+  /** Counts {@code amount} events; tags as for {@link #count}. Nothing before bindTo. */
+  public void add(String name, String description, double amount, String... tags) {
     MeterRegistry r = registry;
     if (r != null) {
       track(tags[1], Counter.builder(name).description(description).tags(tags).register(r))
-          .increment();
+          .increment(amount);
+    }
+  }
+
+  /** Records a duration; tags as for {@link #count}. Nothing before bindTo. */
+  public void time(String name, String description, Duration elapsed, String... tags) {
+    MeterRegistry r = registry;
+    if (r != null) {
+      track(tags[1], Timer.builder(name).description(description).tags(tags).register(r))
+          .record(elapsed);
     }
   }
 

@@ -8,7 +8,6 @@ import dev.cutover.internal.HostMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -137,25 +136,16 @@ public final class CutoverMetrics implements CutoverListener, MeterBinder {
 
   @Override
   public void requestToRemovedAddress(String host, InetAddress address, Duration sinceRemoval) {
-    MeterRegistry r = meters.registry();
-    if (r != null) {
-      meters.track(host, Timer.builder("cutover.drain.lag")
-          .description("Time from an address's removal to a request still sent to it")
-          .tag("target.host", host).register(r)).record(sinceRemoval);
-    }
+    meters.time("cutover.drain.lag",
+        "Time from an address's removal to a request still sent to it", sinceRemoval,
+        "target.host", host);
   }
 
   @Override
   public void retriesCompleted(RetryOutcome outcome) {
-    MeterRegistry r = meters.registry();
-    if (r != null) {
-      meters.track(outcome.host(), Counter.builder("cutover.retries")
-          .description("Retries made after a cutover signal")
-          .tag("target.host", outcome.host()).tag("method", method(outcome.method()))
-          .tag("reason", lower(outcome.reason()))
-          .tag("outcome", outcome.succeeded() ? "success" : "failure").register(r))
-          .increment(outcome.retries());
-    }
+    meters.add("cutover.retries", "Retries made after a cutover signal", outcome.retries(),
+        "target.host", outcome.host(), "method", method(outcome.method()),
+        "reason", lower(outcome.reason()), "outcome", outcome.succeeded() ? "success" : "failure");
   }
 
   @Override
