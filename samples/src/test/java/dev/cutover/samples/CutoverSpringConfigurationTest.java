@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.CutoverResolver;
 import dev.cutover.testkit.BackendServer;
-import dev.cutover.testkit.EmbeddedDnsServer;
 import dev.cutover.testkit.Poll;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -32,7 +30,7 @@ import org.springframework.context.annotation.Import;
  * (127.0.0.3) behind an embedded DNS server.
  */
 class CutoverSpringConfigurationTest {
-  private static final String HOST = "api.cutover.test";
+  private static final String HOST = BlueGreen.HOST;
 
   /** An application that imports the sample, with Boot's auto-configuration as usual. */
   @SpringBootConfiguration
@@ -40,26 +38,20 @@ class CutoverSpringConfigurationTest {
   @Import(CutoverSpringConfiguration.class)
   static class Application {}
 
-  private EmbeddedDnsServer dns;
+  private BlueGreen servers;
   private BackendServer blue;
   private BackendServer green;
 
   @BeforeEach
   void start() throws Exception {
-    dns = EmbeddedDnsServer.start();
-    List<BackendServer> pair = BackendServer.startPair(
-        BackendServer.builder("blue").address(InetAddress.getByName("127.0.0.2")),
-        BackendServer.builder("green").address(InetAddress.getByName("127.0.0.3")));
-    blue = pair.get(0);
-    green = pair.get(1);
-    dns.setAddresses(HOST, Duration.ofSeconds(30), "127.0.0.2");
+    servers = BlueGreen.start();
+    blue = servers.blue;
+    green = servers.green;
   }
 
   @AfterEach
   void stop() {
-    blue.close();
-    green.close();
-    dns.close();
+    servers.close();
   }
 
   private ConfigurableApplicationContext run(String nameServers) {
@@ -74,7 +66,7 @@ class CutoverSpringConfigurationTest {
   @Test
   void wrappedBeanFollowsTheCutoverAndBootBindsTheMeters() throws Exception {
     CutoverResolver resolver;
-    InetSocketAddress server = dns.address();
+    InetSocketAddress server = servers.dns.address();
     String nameServers = server.getAddress().getHostAddress() + ":" + server.getPort();
     try (ConfigurableApplicationContext context = run(nameServers)) {
       OkHttpClient client = context.getBean(OkHttpClient.class);
@@ -82,8 +74,7 @@ class CutoverSpringConfigurationTest {
       Request request = new Request.Builder().url(blue.url(HOST, "/")).build();
       assertEquals("blue", fetch(client, request));
 
-      dns.setAddresses(HOST, Duration.ofSeconds(30), "127.0.0.3");
-      blue.unavailable();
+      servers.cutOver();
       assertEquals("green", fetch(client, request));
       assertEquals(2, blue.requestCount(), "the first GET, then the 503");
       assertEquals(1, green.requestCount(), "the retry");

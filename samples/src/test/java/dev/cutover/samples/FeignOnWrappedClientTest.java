@@ -4,13 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cutover.CutoverResolver;
-import dev.cutover.ResolvedAddressTypes;
 import dev.cutover.testkit.BackendServer;
-import dev.cutover.testkit.EmbeddedDnsServer;
 import feign.FeignException;
-import java.net.InetAddress;
-import java.time.Duration;
-import java.util.List;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,9 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** The Feign sample against blue (127.0.0.2) and green (127.0.0.3) behind an embedded DNS. */
 class FeignOnWrappedClientTest {
-  private static final String HOST = "api.cutover.test";
-
-  private EmbeddedDnsServer dns;
+  private BlueGreen servers;
   private BackendServer blue;
   private BackendServer green;
   private CutoverResolver resolver;
@@ -28,25 +21,18 @@ class FeignOnWrappedClientTest {
 
   @BeforeEach
   void start() throws Exception {
-    dns = EmbeddedDnsServer.start();
-    List<BackendServer> pair = BackendServer.startPair(
-        BackendServer.builder("blue").address(InetAddress.getByName("127.0.0.2")),
-        BackendServer.builder("green").address(InetAddress.getByName("127.0.0.3")));
-    blue = pair.get(0);
-    green = pair.get(1);
-    dns.setAddresses(HOST, Duration.ofSeconds(30), "127.0.0.2");
-    resolver = CutoverResolver.builder().nameServers(dns.address()).hostsFile(null)
-        .resolvedAddressTypes(ResolvedAddressTypes.IPV4_ONLY).build();
-    String baseUrl = blue.url(HOST, "/").toString().replaceAll("/$", "");
+    servers = BlueGreen.start();
+    blue = servers.blue;
+    green = servers.green;
+    resolver = servers.resolver();
+    String baseUrl = blue.url(BlueGreen.HOST, "/").toString().replaceAll("/$", "");
     api = FeignOnWrappedClient.create(baseUrl, new OkHttpClient(), resolver);
   }
 
   @AfterEach
   void stop() {
     resolver.close();
-    blue.close();
-    green.close();
-    dns.close();
+    servers.close();
   }
 
   @Test
@@ -55,8 +41,7 @@ class FeignOnWrappedClientTest {
 
     // DNS moves to green long before the 30 s TTL is over, and blue starts answering 503: the
     // 503 itself has to send the client to green.
-    dns.setAddresses(HOST, Duration.ofSeconds(30), "127.0.0.3");
-    blue.unavailable();
+    servers.cutOver();
 
     assertEquals("green", api.placeOrder("order-1", "{\"item\":\"book\"}"));
     assertEquals(1, blue.requestCount("POST"), "the POST's first attempt, on the pooled connection");

@@ -3,14 +3,11 @@ package dev.cutover.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.testkit.BackendServer;
 import dev.cutover.testkit.ChildJvm;
-import dev.cutover.testkit.EmbeddedDnsServer;
 import dev.cutover.testkit.Poll;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  * ModulePathProbe} in a JVM whose module path holds Cutover's and OkHttp's jars.
  */
 class ModulePathTest {
-  private static final String HOST = "api.cutover.test";
   /**
    * Jars that go on the module path, by the artifact their file name starts with: Cutover's two,
    * OkHttp with what its {@code module-info} requires, dnsjava with what its requires.
@@ -53,26 +49,16 @@ class ModulePathTest {
 
   @TempDir
   Path temp;
-  private EmbeddedDnsServer dns;
-  private BackendServer blue;
-  private BackendServer green;
+  private BlueGreen servers;
 
   @BeforeEach
   void start() throws Exception {
-    dns = EmbeddedDnsServer.start();
-    List<BackendServer> pair = BackendServer.startPair(
-        BackendServer.builder("blue").address(InetAddress.getByName("127.0.0.2")),
-        BackendServer.builder("green").address(InetAddress.getByName("127.0.0.3")));
-    blue = pair.get(0);
-    green = pair.get(1);
-    dns.setAddresses(HOST, Duration.ofSeconds(30), "127.0.0.2");
+    servers = BlueGreen.start();
   }
 
   @AfterEach
   void stop() {
-    blue.close();
-    green.close();
-    dns.close();
+    servers.close();
   }
 
   @Test
@@ -83,10 +69,11 @@ class ModulePathTest {
     Path probeClasses = Path.of(
         ModulePathProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     try (ChildJvm child = ChildJvm.start(List.of(probeClasses.toString()), options,
-        ModulePathProbe.class.getName(), dns.address().getHostString(),
-        String.valueOf(dns.address().getPort()), HOST, String.valueOf(blue.port()))) {
+        ModulePathProbe.class.getName(), servers.dns.address().getHostString(),
+        String.valueOf(servers.dns.address().getPort()), BlueGreen.HOST,
+        String.valueOf(servers.blue.port()))) {
       child.awaitLine("first:", Duration.ofSeconds(30));
-      dns.setAddresses(HOST, Duration.ofSeconds(30), "127.0.0.3");
+      servers.moveToGreen();
       String output = child.awaitExit(Duration.ofSeconds(60));
 
       assertTrue(output.contains("modules: dev.cutover.okhttp okhttp3"),
@@ -100,10 +87,10 @@ class ModulePathTest {
       assertTrue(output.contains("events: [retiredConnectionClosed 127.0.0.2 ADDRESS_REMOVED]"),
           output);
     }
-    assertEquals(1, blue.requestCount());
-    assertEquals(1, green.requestCount());
+    assertEquals(1, servers.blue.requestCount());
+    assertEquals(1, servers.green.requestCount());
     Poll.until(Duration.ofSeconds(10), "blue's connection closed",
-        () -> blue.openConnectionCount() == 0);
+        () -> servers.blue.openConnectionCount() == 0);
   }
 
   /**

@@ -4,15 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.CutoverResolver;
-import dev.cutover.ResolvedAddressTypes;
 import dev.cutover.testkit.BackendServer;
-import dev.cutover.testkit.EmbeddedDnsServer;
 import dev.cutover.testkit.Poll;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -25,38 +21,30 @@ import org.junit.jupiter.api.Test;
 
 /** Each sample against blue (127.0.0.2) and green (127.0.0.3) behind an embedded DNS server. */
 class SamplesTest {
-  private static final String HOST = "api.cutover.test";
+  private static final String HOST = BlueGreen.HOST;
 
-  private EmbeddedDnsServer dns;
+  private BlueGreen servers;
   private BackendServer blue;
   private BackendServer green;
   private CutoverResolver resolver;
 
   @BeforeEach
   void start() throws Exception {
-    dns = EmbeddedDnsServer.start();
-    List<BackendServer> pair = BackendServer.startPair(
-        BackendServer.builder("blue").address(InetAddress.getByName("127.0.0.2")),
-        BackendServer.builder("green").address(InetAddress.getByName("127.0.0.3")));
-    blue = pair.get(0);
-    green = pair.get(1);
-    dns.setAddresses(HOST, Duration.ofSeconds(30), "127.0.0.2");
-    resolver = CutoverResolver.builder().nameServers(dns.address()).hostsFile(null)
-        .resolvedAddressTypes(ResolvedAddressTypes.IPV4_ONLY).build();
+    servers = BlueGreen.start();
+    blue = servers.blue;
+    green = servers.green;
+    resolver = servers.resolver();
   }
 
   @AfterEach
   void stop() {
     resolver.close();
-    blue.close();
-    green.close();
-    dns.close();
+    servers.close();
   }
 
   /** Blue starts answering 503 after DNS moved to green, before the client's TTL ran out. */
   private void cutOver() {
-    dns.setAddresses(HOST, Duration.ofSeconds(30), "127.0.0.3");
-    blue.unavailable();
+    servers.cutOver();
   }
 
   @Test
