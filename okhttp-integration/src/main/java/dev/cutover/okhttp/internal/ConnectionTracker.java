@@ -13,10 +13,10 @@ import java.net.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import kotlin.jvm.functions.Function0;
 import okhttp3.Call;
 import okhttp3.Connection;
 import okhttp3.Dns;
@@ -55,12 +55,12 @@ final class ConnectionTracker implements ResolverListener {
    */
   private final Map<Call, CallHistory> histories = new ConcurrentHashMap<>();
   /**
-   * Where a call's client cannot be asked (see {@link #counts}): the calls whose acquisition this
-   * tracker heard, until they release it or end. Null where it can, which spares every request an
-   * insert, a lookup and two removals.
+   * Where a call's client cannot be asked (see {@link #counts}): the tag this tracker puts on the
+   * calls whose acquisitions it hears. Null where the client can be asked.
    */
-  private final Set<Call> countedCalls =
-      OkHttpCompat.canTellClientOfCall() ? null : ConcurrentHashMap.newKeySet();
+  private final CountedMark countedMark =
+      OkHttpCompat.canTellClientOfCall() || !OkHttpCompat.canTagCalls()
+          ? null : new CountedMark(this);
   private volatile int purgeAt = 64;
   /** The wrapped client's own Dns; a connection made under another came from a derived client. */
   private final Dns dns;
@@ -111,8 +111,8 @@ final class ConnectionTracker implements ResolverListener {
    * the network on another connection.
    */
   TrackedConnection acquired(Call call, Connection connection) {
-    if (countedCalls != null) {
-      countedCalls.add(call);
+    if (countedMark != null) {
+      countedMark.putOn(call);
     }
     if (!isDirect(connection)) {
       return null;
@@ -133,6 +133,7 @@ final class ConnectionTracker implements ResolverListener {
       historyFor(call).closedAtAcquire = true;
       return null;
     }
+    tracked.confirmOpen();
     inUse(tracked, connection);
     return tracked;
   }
@@ -142,9 +143,11 @@ final class ConnectionTracker implements ResolverListener {
    * state; the socket is asked only where something else may have closed it unseen (on JDK 17 a
    * plain socket's {@code isClosed()} enters a monitor, one of the larger items Cutover added to
    * an HTTP/1.1 request in JFR profiles): a connection that is not tracked, or was not before this
-   * call (new, or closed and forgotten since, by Cutover racing OkHttp's hand-out), one used by a
-   * call whose acquisition this tracker did not hear, and any on an OkHttp that hands out
-   * connections before their health check ({@link OkHttpCompat#handsOutUncheckedConnections}).
+   * call (new, or closed and forgotten since, by Cutover racing OkHttp's hand-out), or whose entry
+   * no call has yet found open after taking its count (another call made it a moment ago), one
+   * used by a call whose acquisition this tracker did not hear, and any on an OkHttp that hands
+   * out connections before their health check ({@link
+   * OkHttpCompat#handsOutUncheckedConnections}).
    *
    * @param seenByTracker whether the tracker has followed this connection, and this call's use of
    *     it, since before the call was handed it
@@ -154,7 +157,7 @@ final class ConnectionTracker implements ResolverListener {
     if (tracked != null && tracked.isKnownClosed()) {
       return true;
     }
-    boolean unseen = tracked == null || !seenByTracker
+    boolean unseen = tracked == null || !seenByTracker || !tracked.isConfirmedOpen()
         || OkHttpCompat.handsOutUncheckedConnections();
     return unseen && connection.socket().isClosed();
   }
@@ -163,15 +166,16 @@ final class ConnectionTracker implements ResolverListener {
    * Whether this call's use of its connection is counted: the client that made it creates its
    * event listeners with this tracker's factory, the wrapped client's or one derived from it that
    * kept it, so its acquisitions and releases are heard. A client whose listener was replaced
-   * (or a call whose client cannot be told) is not. Asked of the call, not remembered per call,
-   * so that a request costs no map entry and a call whose response is never closed leaves nothing.
-   * Where the call's client cannot be asked (OkHttp 5 on the module path exports the package of
-   * its {@code RealCall} to its own modules only), the tracker remembers the calls it heard
-   * acquire a connection instead, until they release it or end.
+   * (or a call whose client cannot be told) is not. Asked of the call, not remembered by the
+   * tracker, so that a request costs no map entry and a call whose response is never closed
+   * leaves nothing here. Where the call's client cannot be asked (OkHttp 5 on the module path
+   * exports the package of its {@code RealCall} to its own modules only), the tracker's listener
+   * puts a tag on the call when it hears it acquire a connection ({@link CountedMark}), which
+   * lives and dies with the call.
    */
   boolean counts(Call call) {
-    if (countedCalls != null) {
-      return countedCalls.contains(call);
+    if (countedMark != null) {
+      return countedMark.isOn(call);
     }
     return OkHttpCompat.listenerFactoryOf(call) instanceof CutoverEventListenerFactory factory
         && factory.tracker() == this;
@@ -291,10 +295,7 @@ final class ConnectionTracker implements ResolverListener {
    * map is asked only if that is not this one. The lookup is the costly part of a release: it
    * hashes OkHttp's connection, whose monitor OkHttp's pool locks from several threads.
    */
-  void released(Call call, Connection connection, TrackedConnection acquiredAs) {
-    if (countedCalls != null) {
-      countedCalls.remove(call);
-    }
+  void released(Connection connection, TrackedConnection acquiredAs) {
     TrackedConnection tracked = acquiredAs != null && acquiredAs.connection == connection
         ? acquiredAs : connections.get(connection);
     if (tracked == null) {
@@ -473,9 +474,6 @@ final class ConnectionTracker implements ResolverListener {
 
   /** The call ended (callEnd, callFailed): nothing of it is kept. */
   void callEnded(Call call) {
-    if (countedCalls != null) {
-      countedCalls.remove(call);
-    }
     forget(call);
   }
 
@@ -557,6 +555,40 @@ final class ConnectionTracker implements ResolverListener {
   /** Connections currently tracked, open or not yet purged; for tests and metrics. */
   List<TrackedConnection> snapshot() {
     return List.copyOf(connections.values());
+  }
+
+  /**
+   * The tag on a call whose acquisitions a tracker hears, where the call cannot say which client
+   * made it (see {@link #counts}). A tag ({@code Call.tag(Class, computeIfAbsent)}, OkHttp 5)
+   * rather than a set of calls: OkHttp holds its calls only weakly from the pool, so that a call
+   * whose response is never closed is collected and its connection freed; a set would keep such a
+   * call, and its connection, for good. Its own {@code computeIfAbsent}, so that tagging allocates
+   * nothing of Cutover's.
+   */
+  private static final class CountedMark implements Function0<CountedMark> {
+    private final ConnectionTracker tracker;
+
+    CountedMark(ConnectionTracker tracker) {
+      this.tracker = tracker;
+    }
+
+    void putOn(Call call) {
+      call.tag(CountedMark.class, this);
+    }
+
+    boolean isOn(Call call) {
+      return call.tag(CountedMark.class) == this;
+    }
+
+    @Override
+    public CountedMark invoke() {
+      return this;
+    }
+
+    @Override
+    public String toString() {
+      return "counted by " + tracker;
+    }
   }
 
   private static String literals(Iterable<InetAddress> addresses) {

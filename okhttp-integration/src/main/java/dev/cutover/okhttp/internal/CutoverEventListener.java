@@ -46,10 +46,14 @@ final class CutoverEventListener extends TrackingEventListener {
     }
   }
 
+  /** The tracker hears of it even if the user's listener throws, as for the acquisition. */
   @Override
   public void connectionReleased(Call call, Connection connection) {
-    delegate.connectionReleased(call, connection);
-    super.connectionReleased(call, connection);
+    try {
+      delegate.connectionReleased(call, connection);
+    } finally {
+      super.connectionReleased(call, connection);
+    }
   }
 
   @Override
@@ -61,14 +65,20 @@ final class CutoverEventListener extends TrackingEventListener {
 
   @Override
   public void callEnd(Call call) {
-    delegate.callEnd(call);
-    super.callEnd(call);
+    try {
+      delegate.callEnd(call);
+    } finally {
+      super.callEnd(call);
+    }
   }
 
   @Override
   public void callFailed(Call call, IOException ioe) {
-    delegate.callFailed(call, ioe);
-    super.callFailed(call, ioe);
+    try {
+      delegate.callFailed(call, ioe);
+    } finally {
+      super.callFailed(call, ioe);
+    }
   }
 
   @Override

@@ -33,6 +33,7 @@ public final class OkHttpCompat {
   private static final Class<?> REAL_CALL = realCall();
   /** {@code RealCall.getClient()}, as {@code (Call)OkHttpClient}; null if REAL_CALL is. */
   private static final MethodHandle CLIENT_OF_CALL = clientOfCall(REAL_CALL);
+  private static final boolean CALL_TAGS = hasCallTags();
 
   private OkHttpCompat() {}
 
@@ -66,7 +67,8 @@ public final class OkHttpCompat {
   /**
    * Whether a connection handed to a call may be closed already when the call hears that it has
    * it. OkHttp 4.12 hands out a pooled connection before its health check, which then discards
-   * it if its socket is closed: tracking it would count it twice. OkHttp 5 checks health first
+   * it if its socket is closed (and releases it): the tracker must find that out itself, or it
+   * would count a dead connection in use. OkHttp 5 checks health first
    * ({@code RealConnectionPool.callAcquirePooledConnection}, and {@code isHealthy} again for a
    * call's own connection) and tells the call only of a connection that passed; the only closer
    * that can come between is Cutover, whose own state records it while it tracks the
@@ -104,6 +106,14 @@ public final class OkHttpCompat {
     }
     return type.equals("okhttp3.internal.http2.StreamResetException")
         && "stream was reset: REFUSED_STREAM".equals(failure.getMessage());
+  }
+
+  /**
+   * Whether calls take tags by type with {@code tag(Class, computeIfAbsent)} (OkHttp 5): how the
+   * tracker marks the calls it counts where {@link #canTellClientOfCall} is false.
+   */
+  static boolean canTagCalls() {
+    return CALL_TAGS;
   }
 
   /**
@@ -154,10 +164,10 @@ public final class OkHttpCompat {
           .findVirtual(realCall, "getClient", MethodType.methodType(OkHttpClient.class))
           .asType(MethodType.methodType(OkHttpClient.class, Call.class));
     } catch (ReflectiveOperationException | LinkageError e) {
-      // Expected on the module path: the tracker then keeps the set of calls it counts itself.
+      // Expected on the module path: the tracker then tags the calls it counts instead.
       System.getLogger("dev.cutover.okhttp").log(Level.DEBUG, "Cutover cannot ask a call which"
-          + " client made it on this OkHttp (" + VERSION + ": " + e + "); it keeps a set of the"
-          + " calls whose connections it counts instead");
+          + " client made it on this OkHttp (" + VERSION + ": " + e + "); it tags the calls"
+          + " whose connections it counts instead");
       return null;
     }
   }
@@ -213,6 +223,21 @@ public final class OkHttpCompat {
       return false;
     } catch (NoSuchMethodException e) {
       return true;
+    }
+  }
+
+  private static boolean hasCallTags() {
+    try {
+      Call.class.getMethod("tag", Class.class, kotlin.jvm.functions.Function0.class);
+      return true;
+    } catch (NoSuchMethodException | LinkageError e) {
+      if (CLIENT_OF_CALL == null) {
+        System.getLogger("dev.cutover.okhttp").log(Level.WARNING, "Cutover can neither ask a"
+            + " call which client made it nor tag it on this OkHttp (" + VERSION + "), so it"
+            + " treats every connection as used by calls it cannot count: connections whose"
+            + " address leaves DNS are still drained, but never closed by Cutover while idle");
+      }
+      return false;
     }
   }
 

@@ -59,6 +59,12 @@ final class TrackedConnection {
    * between, every change of the host's members reaches the tracker as an event.
    */
   private volatile boolean membershipUnchecked = true;
+  /**
+   * Whether a call found the socket open after taking its count. Until then the entry may be one
+   * another call made a moment ago for a connection Cutover had closed and forgotten, and every
+   * call asks the socket itself (see {@link ConnectionTracker#isClosed}).
+   */
+  private volatile boolean confirmedOpen;
   /** Ticker time of the latest "host in use" sent to the resolver; a hint, so not volatile. */
   private long hostTouchedAt;
 
@@ -180,6 +186,17 @@ final class TrackedConnection {
    */
   void markClosed() {
     inUse.set(CLOSED);
+  }
+
+  /** A call found the socket open after taking its count. */
+  void confirmOpen() {
+    if (!confirmedOpen) {
+      confirmedOpen = true;
+    }
+  }
+
+  boolean isConfirmedOpen() {
+    return confirmedOpen;
   }
 
   /** Closes a connection that is known to be idle and impossible to acquire. */

@@ -43,7 +43,7 @@ class TrackingEventListener extends EventListener {
 
   @Override
   public void connectionReleased(Call call, Connection connection) {
-    tracker.released(call, connection, acquired);
+    tracker.released(connection, acquired);
   }
 
   @Override
